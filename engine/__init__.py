@@ -1,0 +1,22 @@
+"""chainrule's engine: scalar ``Value`` nodes, reverse-mode gradients, gradient checks and graph drawing."""
+
+from engine._mode import enable_grad, is_grad_enabled, no_grad
+from engine.anomaly import AnomalyError, detect_anomaly
+from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from engine.value import Value, dot, grad, sum, zero_grad
+
+__all__ = [
+    "AnomalyError",
+    "GradcheckError",
+    "Value",
+    "detect_anomaly",
+    "dot",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "sum",
+    "zero_grad",
+]

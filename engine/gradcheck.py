@@ -1,0 +1,123 @@
+"""``gradcheck`` / ``gradgradcheck``: backward against central finite differences."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from engine._mode import no_grad
+from engine.value import Number, Value, grad
+
+
+class GradcheckError(AssertionError):
+    """Analytical and numerical gradients disagree; the message is a table, one row per input."""
+
+
+def _table(rows: list[tuple[int, float, float, bool]], title: str) -> str:
+    lines = [title, f"{'input':>5}  {'analytical':>22}  {'numerical':>22}  {'difference':>12}  ok"]
+    for index, analytical, numerical, ok in rows:
+        difference = abs(analytical - numerical)
+        lines.append(
+            f"{index:>5}  {analytical:>22.15g}  {numerical:>22.15g}  {difference:>12.3g}  {'yes' if ok else 'NO'}"
+        )
+    return "\n".join(lines)
+
+
+def _points(inputs: Sequence[Value | Number]) -> list[float]:
+    points = []
+    for index, x in enumerate(inputs):
+        if isinstance(x, Value):
+            points.append(x.data)
+        elif isinstance(x, (int, float)) or hasattr(x, "__float__"):
+            points.append(float(x))
+        else:
+            raise TypeError(f"gradcheck inputs must be numbers or Values, got {type(x).__name__} at {index}")
+    return points
+
+
+def _call(f: Callable[..., Value], xs: list[Value]) -> Value:
+    out = f(*xs)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck needs f to return a Value, got {type(out).__name__}")
+    return out
+
+
+def _compare(
+    analytical: list[float], numerical: list[float], atol: float, rtol: float, title: str, raise_exception: bool
+) -> bool:
+    rows = []
+    for index, (a, n) in enumerate(zip(analytical, numerical)):
+        ok = math.isclose(a, n, rel_tol=rtol, abs_tol=atol) or (a == n)
+        rows.append((index, a, n, ok))
+    if all(ok for *_, ok in rows):
+        return True
+    if raise_exception:
+        raise GradcheckError(_table(rows, title))
+    return False
+
+
+def _numerical(f: Callable[..., Value], points: list[float], eps: float) -> list[float]:
+    numerical = []
+    with no_grad():
+        for i in range(len(points)):
+            plus, minus = list(points), list(points)
+            plus[i] += eps
+            minus[i] -= eps
+            f_plus = _call(f, [Value(p) for p in plus]).data
+            f_minus = _call(f, [Value(p) for p in minus]).data
+            numerical.append((f_plus - f_minus) / (2 * eps))
+    return numerical
+
+
+def gradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[Value | Number],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Compare d f / d input from backward with central differences (f(x+eps) - f(x-eps)) / 2eps.
+
+    ``f`` takes one Value per input and returns a Value. An input passes when
+    |analytical - numerical| <= atol + rtol * |numerical|. On a mismatch, raises ``GradcheckError``
+    whose message is a table (input, analytical, numerical, difference), or returns False when
+    ``raise_exception=False``.
+    """
+    points = _points(inputs)
+    xs = [Value(p) for p in points]
+    analytical = grad(_call(f, xs), xs)
+    numerical = _numerical(f, points, eps)
+    return _compare(analytical, numerical, atol, rtol, "gradcheck: backward disagrees with finite differences", raise_exception)
+
+
+def gradgradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[Value | Number],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Check second derivatives: each row of the Hessian from ``grad(..., create_graph=True)`` against
+    central differences of the first derivatives. Options as in ``gradcheck``."""
+    points = _points(inputs)
+    for i in range(len(points)):
+
+        def partial_i(*xs: Value, i: int = i) -> Value:
+            return grad(_call(f, list(xs)), list(xs), create_graph=True)[i]
+
+        xs = [Value(p) for p in points]
+        analytical = grad(partial_i(*xs), xs)
+        numerical = []
+        for j in range(len(points)):
+            plus, minus = list(points), list(points)
+            plus[j] += eps
+            minus[j] -= eps
+            d_plus = grad(_call(f, vs := [Value(p) for p in plus]), vs)[i]
+            d_minus = grad(_call(f, vs := [Value(p) for p in minus]), vs)[i]
+            numerical.append((d_plus - d_minus) / (2 * eps))
+        title = f"gradgradcheck: row {i} of the Hessian disagrees with finite differences of d f / d input {i}"
+        if not _compare(analytical, numerical, atol, rtol, title, raise_exception):
+            return False
+    return True

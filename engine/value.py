@@ -1,0 +1,377 @@
+"""``Value``: a scalar that records the ops applied to it, and the reverse-mode walk that differentiates them."""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import numbers
+import operator
+from collections.abc import Iterable, Sequence
+from operator import attrgetter
+from types import NotImplementedType, SimpleNamespace
+
+from engine import anomaly, ops
+from engine._mode import enable_grad, state
+from engine.ops import FLOAT_MATH, Op
+
+Number = float | int
+_next_serial = itertools.count().__next__  # atomic under the GIL, so safe across threads
+
+
+class Value:
+    """A scalar node of a computational graph.
+
+    ``Value(data, label="")``: ``data`` is any real number, stored as a float. Ops on Values (and plain
+    numbers on either side) return new Values that remember their inputs (``children``, in order) and
+    the local derivative with respect to each one (``local_grads``); ``backward()`` applies the chain rule.
+    ``==`` and ``hash`` are by identity; ``< <= > >=`` compare ``data``.
+    """
+
+    __slots__ = ("data", "grad", "label", "_children", "_local_grads", "_op", "_serial")
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if type(data) is not float:
+            if isinstance(data, Value) or not isinstance(data, numbers.Real):
+                hint = " (use v.data, or v.detach() for a new leaf)" if isinstance(data, Value) else ""
+                raise TypeError(
+                    f"Value() takes a real number (int, float or numpy scalar), "
+                    f"got {type(data).__name__}: {data!r}{hint}"
+                )
+            data = float(data)
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
+        self.data = data
+        self.grad = 0.0
+        self.label = label
+        self._children: tuple[Value, ...] = ()
+        self._local_grads: tuple = ()
+        self._op: Op | None = None
+        self._serial = _next_serial()  # creation order: every child is older than its parents
+
+    # --- the graph, read-only ---------------------------------------------------------------------
+
+    @property
+    def children(self) -> tuple[Value, ...]:
+        """The inputs of the op that made this node, in order (``x * x`` has ``x`` twice); () for a leaf."""
+        return self._children
+
+    @property
+    def local_grads(self) -> tuple:
+        """d(self)/d(child) for each child, as computed on the forward pass."""
+        return self._local_grads
+
+    @property
+    def op(self) -> str:
+        """The name of the op that made this node ("" for a leaf)."""
+        return self._op.label if self._op is not None else ""
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for nodes made by the user (or under ``no_grad``), not by a recorded op."""
+        return not self._children
+
+    # --- arithmetic -------------------------------------------------------------------------------
+
+    def __add__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            return _apply(ops.ADD, (self, other))
+        return _apply_constant(ops.ADD_CONSTANT, self, other)
+
+    def __radd__(self, other: Number) -> Value:
+        return _apply_constant(ops.ADD_CONSTANT, self, other)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            return _apply(ops.SUB, (self, other))
+        return _apply_constant(ops.SUB_CONSTANT, self, other)
+
+    def __rsub__(self, other: Number) -> Value:
+        return _apply_constant(ops.RSUB_CONSTANT, self, other)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            return _apply(ops.MUL, (self, other))
+        return _apply_constant(ops.MUL_CONSTANT, self, other)
+
+    def __rmul__(self, other: Number) -> Value:
+        return _apply_constant(ops.MUL_CONSTANT, self, other)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            return _apply(ops.DIV, (self, other))
+        return _apply_constant(ops.DIV_CONSTANT, self, other)
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _apply_constant(ops.RDIV_CONSTANT, self, other)
+
+    def __pow__(self, exponent: Value | Number) -> Value:
+        if isinstance(exponent, Value):
+            return _apply(ops.POW, (self, exponent))
+        return _apply_constant(ops.POW_CONSTANT, self, exponent)
+
+    def __rpow__(self, base: Number) -> Value:
+        return _apply_constant(ops.RPOW_CONSTANT, self, base)
+
+    def __neg__(self) -> Value:
+        return _apply(ops.NEG, (self,))
+
+    def __abs__(self) -> Value:
+        return _apply(ops.ABS, (self,))
+
+    # --- functions --------------------------------------------------------------------------------
+
+    def exp(self) -> Value:
+        """e ** self; ``exp(1000) = inf``."""
+        return _apply(ops.EXP, (self,))
+
+    def log(self) -> Value:
+        """Natural log; ``log(0) = -inf``, ``log(-1) = nan``."""
+        return _apply(ops.LOG, (self,))
+
+    def sqrt(self) -> Value:
+        """Square root; ``sqrt(-1) = nan``."""
+        return _apply(ops.SQRT, (self,))
+
+    def sin(self) -> Value:
+        return _apply(ops.SIN, (self,))
+
+    def cos(self) -> Value:
+        return _apply(ops.COS, (self,))
+
+    def tanh(self) -> Value:
+        return _apply(ops.TANH, (self,))
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e^-x), computed without overflow: ``sigmoid(±800)`` is 1 / 0 with gradient 0."""
+        return _apply(ops.SIGMOID, (self,))
+
+    def softplus(self) -> Value:
+        """log(1 + e^x), stable: ``softplus(1000) = 1000`` with gradient 1."""
+        return _apply(ops.SOFTPLUS, (self,))
+
+    def relu(self) -> Value:
+        """max(x, 0); derivative 0 at 0."""
+        return _apply(ops.RELU, (self,))
+
+    def leaky_relu(self, slope: Number = 0.01) -> Value:
+        """x for x > 0, else slope * x; derivative ``slope`` at 0."""
+        return _apply(ops.LEAKY_RELU.bind(_as_float(slope, "slope")), (self,))
+
+    def abs(self) -> Value:
+        """|x|; derivative 0 at 0."""
+        return _apply(ops.ABS, (self,))
+
+    def step(self) -> Value:
+        """Heaviside unit step of the perceptron: 1 if x >= 0 else 0; derivative 0."""
+        return _apply(ops.STEP, (self,))
+
+    def sign(self) -> Value:
+        """1 if x >= 0 else -1 (the seeds' "famous model"); derivative 0."""
+        return _apply(ops.SIGN, (self,))
+
+    # --- comparisons and conversions --------------------------------------------------------------
+
+    def __lt__(self, other: Value | Number) -> bool:
+        return self.data < _data_of(other)
+
+    def __le__(self, other: Value | Number) -> bool:
+        return self.data <= _data_of(other)
+
+    def __gt__(self, other: Value | Number) -> bool:
+        return self.data > _data_of(other)
+
+    def __ge__(self, other: Value | Number) -> bool:
+        return self.data >= _data_of(other)
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # --- gradients --------------------------------------------------------------------------------
+
+    def backward(self, gradient: Number = 1.0) -> None:
+        """Reverse-mode pass: every node reachable from ``self`` gets d(self)/d(node) * ``gradient``.
+
+        Leaves (nodes the user made) ACCUMULATE into ``.grad`` across passes, like PyTorch, so minibatch
+        gradients can be summed; call ``zero_grad`` between steps. Interior nodes hold this pass's
+        value. Calling backward twice on the same graph therefore doubles the leaf gradients exactly.
+        """
+        seed = _as_float(gradient, "gradient")
+        for node, g in _backpropagate(self, seed).items():
+            if node._children:
+                node.grad = g
+            else:
+                node.grad += g
+
+    def detach(self) -> Value:
+        """A new leaf with the same data (and label), cut off from this graph."""
+        return Value(self.data, self.label)
+
+
+def _as_value(x: Value | Number) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+def _data_of(x: Value | Number) -> float:
+    return x.data if isinstance(x, Value) else _as_float(x, "comparison operand")
+
+
+def _as_float(x: Number, what: str) -> float:
+    if isinstance(x, Value) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
+    return float(x)
+
+
+def _apply(op: Op, inputs: tuple[Value, ...]) -> Value:
+    """Run ``op``'s rule on the inputs' data and, when recording, link the result into the graph."""
+    out, local_grads = op.rule(FLOAT_MATH, *[x.data for x in inputs], *op.params)
+    node = Value.__new__(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._serial = _next_serial()
+    if state.grad_enabled:
+        node._children = inputs
+        node._local_grads = local_grads
+        node._op = op
+        if state.anomaly_sites is not None:
+            anomaly.record(node, op, inputs, local_grads)
+    else:
+        node._children = node._local_grads = ()
+        node._op = None
+    return node
+
+
+def _apply_constant(op: Op, x: Value, c: Number) -> Value | NotImplementedType:
+    """``op`` with a plain number ``c`` on one side: ``c`` becomes a parameter of the op, not a node."""
+    if type(c) is not float:
+        if isinstance(c, Value) or not isinstance(c, numbers.Real):
+            return NotImplemented  # lets Python raise "unsupported operand type(s)" naming both types
+        c = float(c)
+    return _apply(op.bind(c), (x,))
+
+
+# --- n-ary nodes ----------------------------------------------------------------------------------
+
+def sum(values: Iterable[Value | Number], start: Value | Number = 0) -> Value:
+    """Σ values (+ start) as ONE node with a child per term; numbers become constant leaves."""
+    inputs = [_as_value(v) for v in values]
+    if isinstance(start, Value) or _as_float(start, "start") != 0:
+        inputs.append(_as_value(start))
+    if not inputs:
+        return Value(0.0)
+    return _apply(ops.SUM, tuple(inputs))
+
+
+def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number], start: Value | Number = 0) -> Value:
+    """Σ wᵢxᵢ (+ start) as ONE node: a neuron's summation function, with ``start`` as its bias."""
+    ws, xs = list(ws), list(xs)
+    if len(ws) != len(xs):
+        raise ValueError(f"dot() needs as many weights as inputs, got {len(ws)} weights and {len(xs)} inputs")
+    inputs = [_as_value(v) for v in ws] + [_as_value(v) for v in xs]
+    if isinstance(start, Value) or _as_float(start, "start") != 0:
+        inputs.append(_as_value(start))
+    if not inputs:
+        return Value(0.0)
+    return _apply(ops.DOT, tuple(inputs))
+
+
+# --- graph walks: explicit stacks, never recursion ------------------------------------------------
+
+def _reverse_topological_order(root: Value) -> list[Value]:
+    """Every node reachable from ``root``, each before its children (root first).
+
+    A node is always created after its children, so sorting the reachable nodes by creation serial,
+    newest first, is a topological order: one flat stack walk plus a sort, no post-order bookkeeping.
+    """
+    order = [root]
+    visited = {root}
+    stack = [root]
+    while stack:
+        for child in stack.pop()._children:
+            if child not in visited:
+                visited.add(child)
+                order.append(child)
+                stack.append(child)
+    order.sort(key=_by_serial, reverse=True)
+    return order
+
+
+_by_serial = attrgetter("_serial")
+
+
+def _lift(method, float_function):
+    """A Value method that also accepts a plain float (an op's constant), for ``_VALUE_MATH``."""
+    return lambda x: method(x) if isinstance(x, Value) else float_function(x)
+
+
+# Rules re-evaluated on Values, so that the derivatives they return are themselves differentiable.
+_VALUE_MATH = SimpleNamespace(
+    div=operator.truediv,
+    pow=operator.pow,
+    abs=builtins.abs,
+    sum=sum,
+    dot=dot,
+    **{
+        name: _lift(getattr(Value, name), getattr(FLOAT_MATH, name))
+        for name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "relu")
+    },
+)
+
+
+def _backpropagate(root: Value, seed: float | Value, create_graph: bool = False) -> dict[Value, float | Value]:
+    """The chain rule, written once: d(root)/d(node) for every node reachable from ``root``.
+
+    Walks nodes in reverse topological order, so a node's gradient is complete (summed over every path
+    to the root) before it is passed on: d(root)/d(child) += d(root)/d(node) * d(node)/d(child).
+    With ``create_graph`` the local derivatives are recomputed as Values, and so are the gradients.
+    """
+    grads: dict[Value, float | Value] = {root: seed}
+    get = grads.get
+    anomaly_on = state.anomaly_sites is not None
+    for node in _reverse_topological_order(root):
+        children = node._children
+        if not children:
+            continue
+        upstream = grads[node]
+        if create_graph:
+            op = node._op
+            local_grads = op.rule(_VALUE_MATH, *children, *op.params)[1]
+        else:
+            local_grads = node._local_grads
+        if anomaly_on:
+            anomaly.check_backward(node, local_grads, upstream)
+        for child, local in zip(children, local_grads):
+            previous = get(child)
+            grads[child] = local * upstream if previous is None else previous + local * upstream
+    return grads
+
+
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list:
+    """d(output)/d(input) for each input, without touching any ``.grad``.
+
+    Returns floats; with ``create_graph=True`` returns Values whose own graphs can be differentiated
+    again (second and higher derivatives, Hessian-vector products). Inputs ``output`` does not depend
+    on get 0.0.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad() output must be a Value, got {type(output).__name__}")
+    inputs = list(inputs)
+    for index, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad() inputs must be Values, got {type(x).__name__} at position {index}")
+    if create_graph:
+        with enable_grad():
+            grads = _backpropagate(output, Value(1.0), create_graph=True)
+            return [_as_value(grads.get(x, 0.0)) for x in inputs]
+    grads = _backpropagate(output, 1.0)
+    return [float(grads.get(x, 0.0)) for x in inputs]
+
+
+def zero_grad(root: Value) -> None:
+    """Reset ``.grad`` to 0.0 on every node of ``root``'s graph."""
+    for node in _reverse_topological_order(root):
+        node.grad = 0.0

@@ -1,0 +1,1 @@
+"""chainrule's neural-network library: modules, layers, losses and optimizers built on ``engine.Value``."""
