@@ -88,7 +88,8 @@ def gradcheck(
     xs = [Value(p) for p in points]
     analytical = grad(_call(f, xs), xs)
     numerical = _numerical(f, points, eps)
-    return _compare(analytical, numerical, atol, rtol, "gradcheck: backward disagrees with finite differences", raise_exception)
+    title = "gradcheck: backward disagrees with finite differences"
+    return _compare(analytical, numerical, atol, rtol, title, raise_exception)
 
 
 def gradgradcheck(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from typing import Any
 
 _INF = math.inf
 _NAN = math.nan
@@ -113,7 +112,7 @@ class Op:
 
     __slots__ = ("name", "rule", "params", "_template")
 
-    def __init__(self, name: str, rule: Callable[..., tuple[Any, tuple]], template: str = "", params: tuple = ()) -> None:
+    def __init__(self, name: str, rule: Callable[..., tuple], template: str = "", params: tuple = ()) -> None:
         self.name = name
         self.rule = rule
         self.params = params
