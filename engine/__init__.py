@@ -3,6 +3,7 @@
 from engine._mode import enable_grad, is_grad_enabled, no_grad
 from engine.anomaly import AnomalyError, detect_anomaly
 from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from engine.render import draw_dot, render
 from engine.value import Value, dot, grad, sum, zero_grad
 
 __all__ = [
@@ -11,12 +12,14 @@ __all__ = [
     "Value",
     "detect_anomaly",
     "dot",
+    "draw_dot",
     "enable_grad",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "is_grad_enabled",
     "no_grad",
+    "render",
     "sum",
     "zero_grad",
 ]
