@@ -56,12 +56,12 @@ def record(node: Any, op: Any, inputs: tuple, local_grads: tuple) -> None:
     state.anomaly_sites[node] = site
     if not math.isfinite(node.data):
         raise AnomalyError(
-            f"{op.name} produced {node.data} from inputs {_show(inputs)}, built at {site}"
+            f"{op.label} produced {node.data} from inputs {_show(inputs)}, built at {site}"
         )
     for index, local in enumerate(local_grads):
         if not math.isfinite(_data(local)):
             raise AnomalyError(
-                f"{op.name}: local derivative with respect to input {index} is {_data(local)} "
+                f"{op.label}: local derivative with respect to input {index} is {_data(local)} "
                 f"at inputs {_show(inputs)}, built at {site}"
             )
 
@@ -73,7 +73,7 @@ def check_backward(node: Any, local_grads: tuple, upstream: Any) -> None:
         if not math.isfinite(flowing):
             site = state.anomaly_sites.get(node, "<built outside detect_anomaly>")
             raise AnomalyError(
-                f"backward through {node._op.name}: gradient to input {index} is {flowing} "
+                f"backward through {node._op.label}: gradient to input {index} is {flowing} "
                 f"(upstream {_data(upstream)} x local {_data(local)}) at inputs "
                 f"{_show(node._children)}, built at {site}"
             )

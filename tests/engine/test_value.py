@@ -1,0 +1,162 @@
+"""Value construction, operators, n-ary nodes, graph structure, comparisons and grad modes."""
+
+import fractions
+import threading
+
+import pytest
+
+import engine
+from engine import Value, enable_grad, no_grad
+
+
+@pytest.mark.parametrize(
+    "bad, type_name", [("a", "str"), (None, "NoneType"), (1 + 2j, "complex"), (Value(1), "Value"), ([1.0], "list")]
+)
+def test_value_rejects_non_real_data_naming_its_type(bad, type_name):
+    with pytest.raises(TypeError, match=type_name):
+        Value(bad)
+
+
+def test_value_stores_any_real_number_as_float_and_grad_starts_at_float_zero():
+    numpy = pytest.importorskip("numpy")
+    for data in [3, 2.5, True, fractions.Fraction(1, 4), numpy.float32(1.5), numpy.int64(7)]:
+        v = Value(data)
+        assert type(v.data) is float and v.data == float(data)
+        assert type(v.grad) is float and v.grad == 0.0
+
+
+def test_label_must_be_a_string():
+    with pytest.raises(TypeError, match="label"):
+        Value(1.0, label=3)
+
+
+def test_repr_shows_data_grad_and_label():
+    assert repr(Value(0.5)) == "Value(data=0.5, grad=0.0)"
+    v = Value(0.5, label="x")
+    v.grad = -1.25
+    assert repr(v) == "Value(data=0.5, grad=-1.25, label='x')"
+
+
+def test_operators_work_with_numbers_on_either_side():
+    x = Value(3.0)
+    cases = {
+        "x + 2": (x + 2, 5.0), "2 + x": (2 + x, 5.0), "x - 2": (x - 2, 1.0), "2 - x": (2 - x, -1.0),
+        "x * 2": (x * 2, 6.0), "2 * x": (2 * x, 6.0), "x / 2": (x / 2, 1.5), "6 / x": (6 / x, 2.0),
+        "x ** 2": (x**2, 9.0), "2 ** x": (2**x, 8.0), "x ** x": (x**x, 27.0), "-x": (-x, -3.0),
+    }
+    for name, (result, expected) in cases.items():
+        assert isinstance(result, Value), name
+        assert result.data == expected, name
+
+
+def test_in_place_operators_rebind_to_a_new_node():
+    x = Value(1.0)
+    y = x
+    y += 2
+    y *= x
+    assert y is not x and y.data == 3.0 and x.data == 1.0
+
+
+def test_unsupported_operand_raises_type_error_naming_both_types():
+    with pytest.raises(TypeError, match="Value.*str"):
+        Value(1.0) + "a"
+    with pytest.raises(TypeError, match="NoneType.*Value|Value.*NoneType"):
+        None * Value(1.0)
+    with pytest.raises(TypeError, match="Value.*str"):
+        Value(2.0) ** "x"
+
+
+def test_x_times_x_keeps_two_child_edges_in_order():
+    x, y = Value(2.0), Value(3.0)
+    assert (x * x).children == (x, x)
+    assert (y - x).children == (y, x)
+    assert (2 - x).children == (x,)  # a number is a constant of the op, not a node
+
+
+def test_sum_and_dot_are_single_n_ary_nodes():
+    ws = [Value(float(i)) for i in range(5)]
+    xs = [Value(float(i + 1)) for i in range(5)]
+    b = Value(0.5)
+    total = engine.sum(xs)
+    assert total.children == tuple(xs) and total.data == 15.0
+    neuron = engine.dot(ws, xs, start=b)
+    assert neuron.children == (*ws, *xs, b)
+    assert neuron.data == sum(w.data * x.data for w, x in zip(ws, xs)) + 0.5
+    assert all(child.is_leaf for child in neuron.children)
+
+
+def test_sum_and_dot_accept_numbers_and_start():
+    x = Value(2.0)
+    assert engine.sum([x, 3, 4.5], start=1).data == 10.5
+    assert engine.dot([2, x], [x, 3.0], start=1.0).data == 11.0
+    assert engine.sum([]).data == 0.0
+
+
+def test_dot_with_mismatched_lengths_names_both_lengths():
+    with pytest.raises(ValueError, match="3 weights and 2 inputs"):
+        engine.dot([1, 2, 3], [1, 2])
+
+
+def test_equality_and_hash_are_by_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a
+    assert len({a, b, a}) == 2
+    assert {a: 1}[a] == 1
+
+
+def test_ordering_compares_data_and_float_gives_data():
+    a, b = Value(1.0), Value(2.0)
+    assert a < b and a <= b and b > a and b >= a and a < 1.5 and 2.5 > b
+    assert float(b) == 2.0
+    assert sorted([b, a]) == [a, b]
+
+
+def test_no_grad_results_are_leaves_and_enable_grad_reenables():
+    x = Value(2.0)
+    with no_grad():
+        y = x * 3
+        with enable_grad():
+            z = x * 3
+    assert y.is_leaf and y.data == 6.0
+    assert z.children == (x,)
+    assert (x * 3).children == (x,)
+
+
+def test_no_grad_works_as_a_decorator():
+    @no_grad()
+    def forward(v):
+        return v.tanh() * 2
+
+    assert forward(Value(0.5)).is_leaf
+    assert not (Value(0.5).tanh() * 2).is_leaf
+
+
+def test_grad_mode_is_per_thread():
+    seen = {}
+
+    def other_thread():
+        seen["recorded"] = not (Value(1.0) * 2).is_leaf
+
+    with no_grad():
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        worker.join()
+        assert (Value(1.0) * 2).is_leaf
+    assert seen["recorded"] is True
+
+
+def test_detach_returns_a_leaf_with_the_same_data():
+    x = Value(2.0, label="x")
+    y = (x * x).detach()
+    assert y.is_leaf and y.data == 4.0
+    (y * 3).backward()
+    assert x.grad == 0.0 and y.grad == 3.0
+
+
+def test_zero_grad_resets_every_node_of_the_graph():
+    x, y = Value(2.0), Value(3.0)
+    z = (x * y).tanh() + x
+    z.backward()
+    assert x.grad != 0 and y.grad != 0
+    engine.zero_grad(z)
+    assert x.grad == y.grad == z.grad == 0.0
