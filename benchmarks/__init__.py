@@ -1,0 +1,1 @@
+"""Benchmarks: chainrule against micrograd, PyTorch and hand-written floats. Run ``python -m benchmarks``."""

@@ -1,0 +1,139 @@
+"""The workloads on chainrule: ``nn.MLP`` when the nn package has it, else the same net from ``engine.dot``."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+
+import engine
+from benchmarks.workloads import CHAIN_SCALE, CHAIN_SHIFT, L2_ALPHA, MLP_NIN, MLP_NOUTS, unflatten
+from engine import Value
+
+
+class _DotMLP:
+    """Stand-in for ``nn.MLP(2, [16, 16, 1])`` until nn has it: one ``engine.dot`` node per neuron."""
+
+    def __init__(self, flat: list[float]) -> None:
+        self.layers = [[([Value(wi) for wi in w], Value(b)) for w, b in layer] for layer in unflatten(flat)]
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for w, b in layer for p in (*w, b)]
+
+    def __call__(self, x: list) -> Value:
+        last = len(self.layers) - 1
+        for index, layer in enumerate(self.layers):
+            if index == last:
+                x = [engine.dot(w, x, start=b) for w, b in layer]
+            else:
+                x = [engine.dot(w, x, start=b).relu() for w, b in layer]
+        return x[0]
+
+
+def _make_model(flat: list[float]):
+    try:
+        from nn import MLP
+    except ImportError:
+        return _DotMLP(flat), "engine.dot MLP (nn.MLP not available yet)"
+    model = MLP(MLP_NIN, list(MLP_NOUTS))
+    parameters = model.parameters()
+    if len(parameters) != len(flat):
+        raise ValueError(f"nn.MLP has {len(parameters)} parameters, the benchmark weights {len(flat)}")
+    for p, value in zip(parameters, flat):
+        p.data = value
+    return model, "nn.MLP"
+
+
+NAME = "chainrule"
+
+
+def _loss(model, inputs: list[list[Value]], ys: list[float], parameters: list[Value]) -> Value:
+    scores = [model(x) for x in inputs]
+    data_loss = engine.sum((1.0 - y * score).relu() for y, score in zip(ys, scores)) * (1.0 / len(ys))
+    return data_loss + L2_ALPHA * engine.sum(p * p for p in parameters)
+
+
+class MlpStep:
+    """micrograd's moons training step written with chainrule's own MLP and ``engine.sum``."""
+
+    def __init__(self, weights: list[float], xs: list[list[float]], ys: list[float], lr: float) -> None:
+        self.initial = list(weights)
+        self.model, self.variant = _make_model(self.initial)
+        self.parameters = self.model.parameters()
+        self.inputs = [[Value(v) for v in x] for x in xs]
+        self.ys, self.lr = ys, lr
+
+    def reset(self) -> None:
+        for p, value in zip(self.parameters, self.initial):
+            p.data = value
+
+    def step(self, report: bool = False) -> tuple[float, list[float]] | None:
+        parameters = self.parameters
+        loss = _loss(self.model, self.inputs, self.ys, parameters)
+        for p in parameters:
+            p.grad = 0.0
+        loss.backward()
+        result = (loss.data, [p.grad for p in parameters]) if report else None
+        lr = self.lr
+        for p in parameters:
+            p.data -= lr * p.grad
+        return result
+
+
+class WideSum:
+    """Σ w[i] * x[i] with the builtin ``sum`` (a chain of 100,000 ``+`` nodes), then backward."""
+
+    def __init__(self, ws: list[float], xs: list[float]) -> None:
+        self.w = [Value(v) for v in ws]
+        self.x = [Value(v) for v in xs]
+
+    def run(self, report: bool = False) -> tuple[float, list[float]] | None:
+        w, x = self.w, self.x
+        if report:
+            for v in w + x:
+                v.grad = 0.0
+        total = sum(w[i] * x[i] for i in range(len(w)))
+        total.backward()
+        return (total.data, [v.grad for v in w + x]) if report else None
+
+
+def deep_chain(n: int) -> dict:
+    """x = x * 1.0001 + 0.0001, n times, then ``backward``."""
+    x0 = Value(0.5)
+    start = time.perf_counter()
+    x = x0
+    for _ in range(n):
+        x = x * CHAIN_SCALE + CHAIN_SHIFT
+    middle = time.perf_counter()
+    x.backward()
+    end = time.perf_counter()
+    return {"value": x.data, "grad": x0.grad, "forward_s": middle - start, "backward_s": end - middle}
+
+
+def memory(weights: list[float], xs: list[list[float]], ys: list[float]) -> dict:
+    """Bytes held by the loss graph of the MLP on ``len(xs)`` samples, measured with tracemalloc."""
+    tracemalloc.start()
+    try:
+        model, _ = _make_model(weights)
+        parameters = model.parameters()
+        inputs = [[Value(v) for v in x] for x in xs]
+        baseline = tracemalloc.get_traced_memory()[0]
+        loss = _loss(model, inputs, ys, parameters)
+        graph_bytes = tracemalloc.get_traced_memory()[0] - baseline
+        tracemalloc.reset_peak()
+        loss.backward()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    made_before = {id(v) for v in parameters} | {id(v) for x in inputs for v in x}
+    nodes = sum(1 for v in engine.value._reverse_topological_order(loss) if id(v) not in made_before)
+    return {"graph_bytes": graph_bytes, "after_backward_bytes": current - baseline,
+            "backward_peak_bytes": peak - baseline, "nodes": nodes}
+
+
+def variant() -> str:
+    """Which MLP the chainrule runs use."""
+    try:
+        from nn import MLP  # noqa: F401
+    except ImportError:
+        return "engine.dot MLP (nn.MLP not available yet)"
+    return "nn.MLP"

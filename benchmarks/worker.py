@@ -1,0 +1,117 @@
+"""A worker process: imports one implementation and runs the commands the runner sends it over a pipe."""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import platform
+import sys
+import time
+import traceback
+from multiprocessing.connection import Connection
+
+
+def _time_calls(run, reset, repeats: int, gc_enabled: bool) -> float:
+    """Seconds per call of ``run`` over ``repeats`` calls, with the garbage collector on or off."""
+    if reset is not None:
+        reset()
+    gc.collect()
+    was_enabled = gc.isenabled()
+    if gc_enabled:
+        gc.enable()
+    else:
+        gc.disable()
+    try:
+        start = time.perf_counter()
+        for _ in range(repeats):
+            run()
+        elapsed = time.perf_counter() - start
+    finally:
+        if was_enabled:
+            gc.enable()
+        else:
+            gc.disable()
+    return elapsed / repeats
+
+
+class _Session:
+    """State kept between commands: the set-up workloads and how many repeats each timed call makes."""
+
+    def __init__(self, module) -> None:
+        self.module = module
+        self.workloads: dict = {}
+        self.repeats: dict = {}
+
+    def setup(self, workload: str, *args) -> str:
+        if workload == "mlp-step":
+            self.workloads[workload] = self.module.MlpStep(*args)
+        elif workload == "wide-sum":
+            self.workloads[workload] = self.module.WideSum(*args)
+        else:
+            raise ValueError(f"unknown workload {workload!r}")
+        return "ready"
+
+    def _calls(self, workload: str):
+        thing = self.workloads[workload]
+        if workload == "mlp-step":
+            return thing.step, thing.reset
+        return thing.run, None
+
+    def check(self, workload: str):
+        run, reset = self._calls(workload)
+        if reset is not None:
+            reset()
+        result = run(report=True)
+        if reset is not None:
+            reset()
+        return result
+
+    def time(self, workload: str, gc_enabled: bool, target_seconds: float) -> float:
+        run, reset = self._calls(workload)
+        repeats = self.repeats.get(workload)
+        if repeats is None:  # first call: warm up once and calibrate, so every round does the same work
+            seconds = _time_calls(run, reset, 1, gc_enabled)
+            repeats = self.repeats[workload] = max(1, round(target_seconds / max(seconds, 1e-9)))
+        return _time_calls(run, reset, repeats, gc_enabled)
+
+
+def serve(connection: Connection, implementation: str) -> None:
+    """Answer ``(command, *args)`` messages with ``("ok", result)`` or ``("error", kind, message)``."""
+    try:
+        module = importlib.import_module(f"benchmarks.impl_{implementation}")
+    except Exception as error:  # noqa: BLE001 - reported to the runner, which marks the implementation unavailable
+        connection.send(("error", type(error).__name__, str(error)))
+        connection.close()
+        return
+    session = _Session(module)
+    connection.send(("ok", {"variant": module.variant(), "python": platform.python_version(),
+                            "recursion_limit": sys.getrecursionlimit(), "gc_enabled": gc.isenabled()}))
+    while True:
+        try:
+            message = connection.recv()
+        except EOFError:
+            return
+        command, args = message[0], message[1:]
+        if command == "stop":
+            connection.close()
+            return
+        try:
+            if command == "setup":
+                result = session.setup(*args)
+            elif command == "check":
+                result = session.check(*args)
+            elif command == "time":
+                result = session.time(*args)
+            elif command == "deep-chain":
+                result = module.deep_chain(*args)
+            elif command == "memory":
+                result = module.memory(*args)
+            else:
+                raise ValueError(f"unknown command {command!r}")
+        except RecursionError as error:
+            connection.send(("error", "RecursionError", str(error)))
+        except Exception as error:  # noqa: BLE001 - the runner decides whether this is fatal
+            detail = traceback.format_exc(limit=4)
+            connection.send(("error", type(error).__name__, f"{error}\n{detail}"))
+        else:
+            connection.send(("ok", result))

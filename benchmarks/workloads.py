@@ -1,0 +1,109 @@
+"""The benchmark workloads: their sizes, and the shared weights and data every implementation starts from."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+
+WORKLOADS = ("mlp-step", "deep-chain", "wide-sum", "memory")
+
+MLP_NIN = 2  # micrograd's moons demo: MLP(2, [16, 16, 1]), relu hidden layers, linear output
+MLP_NOUTS = (16, 16, 1)
+L2_ALPHA = 1e-4  # hinge loss + 1e-4 * Σ p², as in micrograd's demo
+LEARNING_RATE = 0.1
+CHAIN_SCALE = 1.0001  # deep-chain link: x = x * 1.0001 + 0.0001
+CHAIN_SHIFT = 0.0001
+SEED = 1337
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big each workload is, and how many timing rounds to run.
+
+    ``full()`` is the published run (about 10 minutes here), ``quick()`` a sanity run (under a minute),
+    ``tiny()`` the smoke test's sizes.
+    """
+
+    mlp_samples: int = 100
+    memory_samples: int = 150
+    wide_terms: int = 100_000
+    chain_lengths: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000)
+    torch_max_chain: int = 100_000  # PyTorch scalar graphs of 2e6 nodes take minutes and gigabytes here
+    rounds: int = 7
+    chain_rounds: int = 3  # each deep-chain run is a fresh process per implementation and N
+    target_seconds: float = 0.25  # each timed call repeats its workload until it lasts about this long
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def full(cls) -> Sizes:
+        return cls()
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        return cls(mlp_samples=30, memory_samples=30, wide_terms=5_000, chain_lengths=(1_000, 10_000),
+                   torch_max_chain=10_000, rounds=3, chain_rounds=1, target_seconds=0.05)
+
+    @classmethod
+    def tiny(cls) -> Sizes:
+        return cls(mlp_samples=8, memory_samples=8, wide_terms=300, chain_lengths=(100, 2_000),
+                   torch_max_chain=2_000, rounds=2, chain_rounds=1, target_seconds=0.005)
+
+
+def mlp_shape() -> list[tuple[int, int]]:
+    """(nin, nout) of each layer of MLP(2, [16, 16, 1])."""
+    sizes = [MLP_NIN, *MLP_NOUTS]
+    return [(sizes[i], sizes[i + 1]) for i in range(len(MLP_NOUTS))]
+
+
+def mlp_weights(seed: int = SEED) -> list[float]:
+    """The MLP's parameters in micrograd's order (layer by layer, neuron by neuron, weights then bias).
+
+    Weights are micrograd's U(-1, 1); biases are U(-0.1, 0.1) rather than micrograd's 0 so that a wrong
+    bias gradient cannot hide behind a zero.
+    """
+    rng = random.Random(seed)
+    flat = []
+    for nin, nout in mlp_shape():
+        for _ in range(nout):
+            flat.extend(rng.uniform(-1.0, 1.0) for _ in range(nin))
+            flat.append(rng.uniform(-0.1, 0.1))
+    return flat
+
+
+def unflatten(flat: list[float]) -> list[list[tuple[list[float], float]]]:
+    """Flat micrograd-order parameters -> layers of (weights, bias) per neuron."""
+    layers, position = [], 0
+    for nin, nout in mlp_shape():
+        layer = []
+        for _ in range(nout):
+            layer.append((list(flat[position : position + nin]), flat[position + nin]))
+            position += nin + 1
+        layers.append(layer)
+    if position != len(flat):
+        raise ValueError(f"expected {position} parameters for MLP{mlp_shape()}, got {len(flat)}")
+    return layers
+
+
+def moons(n: int, noise: float = 0.1, seed: int = SEED) -> tuple[list[list[float]], list[float]]:
+    """Two interleaving half circles (sklearn's ``make_moons``), labels -1 / +1 as in micrograd's demo."""
+    rng = random.Random(seed)
+    n_outer = n // 2
+    xs, ys = [], []
+    for i in range(n):
+        outer = i < n_outer
+        count = n_outer if outer else n - n_outer
+        angle = math.pi * (i if outer else i - n_outer) / max(count - 1, 1)
+        if outer:
+            point = [math.cos(angle), math.sin(angle)]
+        else:
+            point = [1.0 - math.cos(angle), 0.5 - math.sin(angle)]
+        xs.append([point[0] + rng.gauss(0.0, noise), point[1] + rng.gauss(0.0, noise)])
+        ys.append(-1.0 if outer else 1.0)
+    return xs, ys
+
+
+def wide_data(n: int, seed: int = SEED) -> tuple[list[float], list[float]]:
+    """Weights and inputs of the wide sum Σ w[i] * x[i]."""
+    rng = random.Random(seed + 1)
+    return [rng.uniform(-1.0, 1.0) for _ in range(n)], [rng.uniform(-1.0, 1.0) for _ in range(n)]
