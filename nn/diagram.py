@@ -47,7 +47,8 @@ def draw_network(
     largest = max((abs(w.data) for neurons in layers for neuron in neurons for w in neuron.w), default=0.0)
 
     graph = _new_digraph(
-        graph_attr={"rankdir": rankdir, "ranksep": "1.2", "nodesep": "0.25", "splines": "line"},
+        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "ranksep": "1.2", "nodesep": "0.25",
+                    "splines": "line"},
         node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "circle", "fixedsize": "true",
                    "width": "0.75", "style": "filled", "fillcolor": "white"},
         edge_attr={"arrowhead": "none"},
