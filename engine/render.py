@@ -249,6 +249,13 @@ def _digraph_class() -> type:
     return Digraph
 
 
+def __getattr__(name: str) -> type:
+    # ``engine.render.Digraph`` made on first use, so that pickle can find the class of a drawn graph.
+    if name == "Digraph":
+        return _digraph_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _new_digraph(**attrs) -> graphviz.Digraph:
     """A new Digraph that renders inline in Jupyter without the ``dot`` program (used by ``nn.diagram`` too)."""
     return _digraph_class()(**attrs)

@@ -1,6 +1,7 @@
 """draw_dot's DOT source, render's two backends and its install error, the node limit, Jupyter display."""
 
 import math
+import pickle
 import re
 import shutil
 import subprocess
@@ -105,6 +106,12 @@ def _hide_dot(monkeypatch, tmp_path):
 
 def test_draw_dot_returns_a_graphviz_digraph():
     assert isinstance(draw_dot(_neuron()["o"]), graphviz.Digraph)
+
+
+def test_a_drawn_graph_survives_pickle_and_copy():
+    graph = draw_dot(_neuron()["o"])
+    assert pickle.loads(pickle.dumps(graph)).source == graph.source
+    assert graph.copy().source == graph.source
 
 
 def test_every_value_has_one_record_with_its_label_data_and_grad():
