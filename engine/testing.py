@@ -1,0 +1,306 @@
+"""Hypothesis strategies for property-testing gradients: domain-aware floats per op, random expression
+graphs, and ``assert_gradients_match`` (backward against central differences, through ``gradcheck``).
+
+Needs Hypothesis (``pip install 'chainrule[test]'``); the rest of ``engine`` does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+try:
+    from hypothesis import strategies as st
+except ImportError as error:  # pragma: no cover - exercised only without hypothesis installed
+    raise ImportError(
+        "engine.testing needs Hypothesis: pip install 'chainrule[test]' (or pip install hypothesis)"
+    ) from error
+
+import engine
+from engine.gradcheck import GradcheckError, gradcheck
+from engine.value import Number, Value
+
+__all__ = [
+    "DOMAINS",
+    "OPS",
+    "Domain",
+    "Expression",
+    "OpSpec",
+    "Step",
+    "assert_gradients_match",
+    "expressions",
+    "op_inputs",
+]
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Floats in ``[lo, hi]`` with ``|x| >= gap``: a gap keeps samples off a kink or pole at 0."""
+
+    lo: float
+    hi: float
+    gap: float = 0.0
+
+    def __contains__(self, x: float) -> bool:
+        return self.lo <= x <= self.hi and abs(x) >= self.gap
+
+    def floats(self) -> st.SearchStrategy[float]:
+        """Every float of the domain, built by construction (no filtering)."""
+        if self.gap > 0 and self.lo < 0 < self.hi:
+            return st.one_of(st.floats(self.gap, self.hi), st.floats(self.lo, -self.gap))
+        return st.floats(max(self.lo, self.gap) if self.lo >= 0 else self.lo, self.hi)
+
+
+# Bounds chosen so that every op's output stays within about 1e3, which keeps central differences of
+# composed graphs accurate, and so that a step of 1e-6 relative never crosses a pole or a kink.
+ANY = Domain(-10.0, 10.0)
+NONZERO = Domain(-10.0, 10.0, gap=0.1)  # a divisor: the pole at 0 stays far from every sample
+POSITIVE = Domain(0.1, 10.0)  # a base of a real power
+# An exponent of exactly 0 is special-cased like PyTorch (d/dx x**0 = 0 as a constant), so the mixed second
+# derivative there is 0, not 1/x: a single-point kink of the rule, kept out of samples like the others.
+EXPONENT = Domain(-3.0, 3.0, gap=1e-2)
+KINKED = Domain(-10.0, 10.0, gap=1e-2)  # relu, abs, step, sign: kinks are pinned in named tests, not sampled
+SLOPE = Domain(0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """How to use one op of ``engine.ops`` in a property test.
+
+    ``operands``: the domain of each operand (an n-ary op has one, shared by all its operands);
+    ``constant``: the domain of the op's plain-number parameter, or None; ``build(operands, constant, flip)``
+    makes the node from Values (``flip`` picks the other spelling, e.g. ``c + x`` rather than ``x + c``).
+    """
+
+    name: str
+    operands: tuple[Domain, ...]
+    constant: Domain | None
+    build: Callable[[Sequence[Value], float | None, bool], Value]
+    nary: bool = False
+
+
+def _dot(xs: Sequence[Value], c: float | None, flip: bool) -> Value:
+    # an odd count means the last operand is the bias (``start``)
+    n = len(xs) // 2
+    if len(xs) % 2:
+        return engine.dot(xs[:n], xs[n : 2 * n], start=xs[-1])
+    return engine.dot(xs[:n], xs[n:])
+
+
+def _sum(xs: Sequence[Value], c: float | None, flip: bool) -> Value:
+    return engine.sum(xs[:-1], start=xs[-1]) if flip else engine.sum(xs)
+
+
+_SPECS = [
+    # name, operand domains, constant domain, build
+    OpSpec("ADD", (ANY, ANY), None, lambda xs, c, flip: xs[0] + xs[1]),
+    OpSpec("SUB", (ANY, ANY), None, lambda xs, c, flip: xs[0] - xs[1]),
+    OpSpec("MUL", (ANY, ANY), None, lambda xs, c, flip: xs[0] * xs[1]),
+    OpSpec("DIV", (ANY, NONZERO), None, lambda xs, c, flip: xs[0] / xs[1]),
+    OpSpec("NEG", (ANY,), None, lambda xs, c, flip: -xs[0]),
+    OpSpec("POW", (POSITIVE, EXPONENT), None, lambda xs, c, flip: xs[0] ** xs[1]),
+    OpSpec("POW_CONSTANT", (POSITIVE,), EXPONENT, lambda xs, c, flip: xs[0] ** c),
+    OpSpec("ADD_CONSTANT", (ANY,), ANY, lambda xs, c, flip: c + xs[0] if flip else xs[0] + c),
+    OpSpec("SUB_CONSTANT", (ANY,), ANY, lambda xs, c, flip: xs[0] - c),
+    OpSpec("RSUB_CONSTANT", (ANY,), ANY, lambda xs, c, flip: c - xs[0]),
+    OpSpec("MUL_CONSTANT", (ANY,), ANY, lambda xs, c, flip: c * xs[0] if flip else xs[0] * c),
+    OpSpec("DIV_CONSTANT", (ANY,), NONZERO, lambda xs, c, flip: xs[0] / c),
+    OpSpec("RDIV_CONSTANT", (NONZERO,), ANY, lambda xs, c, flip: c / xs[0]),
+    OpSpec("RPOW_CONSTANT", (EXPONENT,), POSITIVE, lambda xs, c, flip: c ** xs[0]),
+    OpSpec("EXP", (Domain(-5.0, 5.0),), None, lambda xs, c, flip: xs[0].exp()),
+    OpSpec("LOG", (Domain(1e-3, 1e3),), None, lambda xs, c, flip: xs[0].log()),
+    OpSpec("SQRT", (Domain(1e-3, 1e3),), None, lambda xs, c, flip: xs[0].sqrt()),
+    OpSpec("SIN", (ANY,), None, lambda xs, c, flip: xs[0].sin()),
+    OpSpec("COS", (ANY,), None, lambda xs, c, flip: xs[0].cos()),
+    OpSpec("TANH", (ANY,), None, lambda xs, c, flip: xs[0].tanh()),
+    OpSpec("SIGMOID", (ANY,), None, lambda xs, c, flip: xs[0].sigmoid()),
+    OpSpec("SOFTPLUS", (ANY,), None, lambda xs, c, flip: xs[0].softplus()),
+    OpSpec("RELU", (KINKED,), None, lambda xs, c, flip: xs[0].relu()),
+    OpSpec("LEAKY_RELU", (KINKED,), SLOPE, lambda xs, c, flip: xs[0].leaky_relu(c)),
+    OpSpec("ABS", (KINKED,), None, lambda xs, c, flip: abs(xs[0]) if flip else xs[0].abs()),
+    OpSpec("STEP", (KINKED,), None, lambda xs, c, flip: xs[0].step()),
+    OpSpec("SIGN", (KINKED,), None, lambda xs, c, flip: xs[0].sign()),
+    OpSpec("SUM", (ANY,), None, _sum, nary=True),
+    OpSpec("DOT", (ANY,), None, _dot, nary=True),
+]
+
+OPS: dict[str, OpSpec] = {spec.name: spec for spec in _SPECS}
+"""Every op of ``engine.ops``, by its name there (``"LOG"``, ``"MUL_CONSTANT"``, ``"DOT"``...)."""
+
+DOMAINS: dict[str, tuple[Domain, ...]] = {spec.name: spec.operands for spec in _SPECS}
+"""The operand domains of each op, the one place they are stated."""
+
+MAX_NARY = 4  # the most terms of an n-ary node a strategy draws
+
+
+def _operand_domains(spec: OpSpec, count: int) -> tuple[Domain, ...]:
+    return spec.operands * count if spec.nary else spec.operands
+
+
+@st.composite
+def op_inputs(draw: st.DrawFn, name: str) -> tuple[list[float], float | None, bool]:
+    """``(operands, constant, flip)`` for op ``name`` drawn from its domain: feed them to ``OPS[name].build``.
+
+    n-ary ops (``SUM``, ``DOT``) draw 1 to 4 terms; ``DOT`` draws weights, inputs and maybe a bias.
+    """
+    if name not in OPS:
+        raise ValueError(f"op_inputs: name must be one of {sorted(OPS)}, got {name!r}")
+    spec = OPS[name]
+    count = _nary_count(draw, spec)
+    operands = [draw(domain.floats()) for domain in _operand_domains(spec, count)]
+    constant = draw(spec.constant.floats()) if spec.constant is not None else None
+    return operands, constant, draw(st.booleans())
+
+
+def _nary_count(draw: st.DrawFn, spec: OpSpec) -> int:
+    if not spec.nary:
+        return 1
+    if spec.name == "DOT":
+        return 2 * draw(st.integers(1, MAX_NARY)) + draw(st.integers(0, 1))
+    return draw(st.integers(1, MAX_NARY))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node of an ``Expression``: ``op`` applied to earlier nodes (by index) with an optional constant."""
+
+    op: str
+    operands: tuple[int, ...]
+    constant: float | None = None
+    flip: bool = False
+
+
+class Expression:
+    """A random expression graph: call it with one Value per input (``expression(*values)``), at ``points``.
+
+    ``steps`` builds node ``n_inputs + k`` from earlier nodes (inputs are nodes ``0 .. n_inputs - 1``);
+    nodes are reused, so it is a DAG, and the last node is the output. ``replay`` runs the same steps with
+    another implementation of the ops (PyTorch, dual numbers...).
+    """
+
+    def __init__(self, n_inputs: int, steps: Sequence[Step], points: Sequence[float]) -> None:
+        self.n_inputs = n_inputs
+        self.steps = tuple(steps)
+        self.points = list(points)
+
+    def replay(self, inputs: Sequence, apply: Callable[[Step, list], object]) -> object:
+        """The output node, built by ``apply(step, operand_nodes)`` for each step in order."""
+        if len(inputs) != self.n_inputs:
+            raise ValueError(f"this expression takes {self.n_inputs} inputs, got {len(inputs)}")
+        nodes = list(inputs)
+        for step in self.steps:
+            nodes.append(apply(step, [nodes[i] for i in step.operands]))
+        return nodes[-1]
+
+    def __call__(self, *values: Value) -> Value:
+        return self.replay(values, _apply_with_engine)
+
+    @property
+    def ops(self) -> set[str]:
+        """The names of the ops this expression uses."""
+        return {step.op for step in self.steps}
+
+    def __repr__(self) -> str:
+        names = [f"x{i}" for i in range(self.n_inputs)]
+        lines = [", ".join(names) + " = " + ", ".join(repr(p) for p in self.points)]
+        for step in self.steps:
+            name = f"v{len(names)}"
+            arguments = ", ".join(names[i] for i in step.operands)
+            if step.constant is not None:
+                arguments += f", c={step.constant!r}"
+            flip = ", flip" if step.flip else ""
+            lines.append(f"{name} = {step.op}({arguments}{flip})")
+            names.append(name)
+        return "Expression(" + "; ".join(lines) + ")"
+
+
+def _apply_with_engine(step: Step, operands: list[Value]) -> Value:
+    return OPS[step.op].build(operands, step.constant, step.flip)
+
+
+INPUTS = Domain(-2.0, 2.0)  # where the inputs of a random expression are drawn
+
+
+@st.composite
+def expressions(
+    draw: st.DrawFn, max_inputs: int = 3, max_ops: int = 6, ops: Sequence[str] | None = None
+) -> Expression:
+    """Random expression DAGs over ``ops`` (default: every op in ``OPS``), valid by construction.
+
+    Draws 1..``max_inputs`` inputs in [-2, 2] and 1..``max_ops`` op nodes. Operands are any earlier nodes
+    (so nodes are reused) and constants sit on either side. When an operand's value lies outside the op's
+    domain, a shift ``node + (target - value)`` to a target drawn from that domain is inserted first, so no
+    input is ever rejected. Nodes left unused at the end are summed into the output, so every node counts.
+    """
+    names = sorted(OPS) if ops is None else list(ops)
+    for name in names:
+        if name not in OPS:
+            raise ValueError(f"expressions: ops must be names from {sorted(OPS)}, got {name!r}")
+    if max_inputs < 1 or max_ops < 1:
+        raise ValueError(f"expressions: max_inputs and max_ops must be >= 1, got {max_inputs} and {max_ops}")
+    n_inputs = draw(st.integers(1, max_inputs))
+    points = [draw(INPUTS.floats()) for _ in range(n_inputs)]
+    values = [Value(p) for p in points]  # the forward values, to fit operands into domains
+    steps: list[Step] = []
+
+    def add(step: Step) -> int:
+        steps.append(step)
+        values.append(_apply_with_engine(step, [values[i] for i in step.operands]))
+        return len(values) - 1
+
+    with engine.no_grad():
+        for _ in range(draw(st.integers(1, max_ops))):
+            spec = OPS[draw(st.sampled_from(names))]
+            operands = []
+            for domain in _operand_domains(spec, _nary_count(draw, spec)):
+                index = draw(st.integers(0, len(values) - 1))
+                if values[index].data not in domain:
+                    target = draw(domain.floats())
+                    index = add(Step("ADD_CONSTANT", (index,), target - values[index].data))
+                operands.append(index)
+            constant = draw(spec.constant.floats()) if spec.constant is not None else None
+            add(Step(spec.name, tuple(operands), constant, draw(st.booleans())))
+        used = {i for step in steps for i in step.operands}
+        unused = [i for i in range(n_inputs, len(values)) if i not in used]
+        if len(unused) > 1:
+            add(Step("SUM", tuple(unused)))
+    return Expression(n_inputs, steps, points)
+
+
+def assert_gradients_match(
+    f: Callable[..., Value],
+    inputs: Sequence[Value | Number],
+    rtol: float = 1e-4,
+    atol: float = 1e-6,
+    steps: Sequence[float] = (1e-6, 1e-7, 1e-5),
+) -> None:
+    """Assert that backward through ``f`` matches central differences for every input.
+
+    ``f`` takes one Value per input and returns a Value. Each input ``x`` is checked by ``engine.gradcheck``
+    with a step relative to it, ``eps = step * max(1, |x|)``; an input passes when it agrees within
+    ``atol + rtol * |numerical|`` at one of ``steps`` (tried in order: finite differences trade truncation
+    error for rounding error, and no single step suits every function). On failure raises
+    ``GradcheckError`` with gradcheck's table for each step tried.
+    """
+    if not steps:
+        raise ValueError("assert_gradients_match: steps must hold at least one step size")
+    points = [float(x.data if isinstance(x, Value) else x) for x in inputs]
+    for i, x in enumerate(points):
+
+        def partial(v: Value, i: int = i) -> Value:
+            # every other input is a fresh constant leaf: gradcheck sees a function of input i only
+            return f(*[Value(p) for p in points[:i]], v, *[Value(p) for p in points[i + 1 :]])
+
+        reports = []
+        for step in steps:
+            eps = step * max(1.0, abs(x))
+            try:
+                gradcheck(partial, [x], eps=eps, atol=atol, rtol=rtol)
+                break
+            except GradcheckError as error:
+                reports.append(f"eps={eps:.3g}: {error}")
+        else:
+            raise GradcheckError(
+                f"d f / d input {i} at inputs={points} disagrees with central differences "
+                f"(rtol={rtol}, atol={atol}):\n" + "\n".join(reports)
+            )

@@ -1,0 +1,16 @@
+"""Hypothesis profiles, chosen by ``HYPOTHESIS_PROFILE``: ``dev`` (default, quick), ``ci``, ``intense``.
+
+    HYPOTHESIS_PROFILE=ci pytest            # what CI runs: a few minutes on a slow 2-core machine
+    HYPOTHESIS_PROFILE=intense pytest tests/engine -k "properties or state_machine"   # >= 2,000 examples each
+
+Deadlines are off everywhere: a shared, slow machine makes timings noise, not a signal. Health checks stay on.
+"""
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("dev", max_examples=30, deadline=None)
+settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True)
+settings.register_profile("intense", max_examples=2000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
