@@ -22,6 +22,8 @@ def _pairs(predictions: Scalar | Sequence[Scalar], targets: Scalar | Sequence[Sc
         if not isinstance(targets, (Value, numbers.Real)):
             raise TypeError(f"{name}: a single prediction needs a single target, got {type(targets).__name__}")
         return [(predictions, targets)]
+    if isinstance(targets, (Value, numbers.Real)):
+        raise TypeError(f"{name}: a sequence of predictions needs a sequence of targets, got one number")
     predictions, targets = list(predictions), list(targets)
     if len(predictions) != len(targets):
         raise ValueError(f"{name}: got {len(predictions)} predictions but {len(targets)} targets")
@@ -58,9 +60,9 @@ def _clamped_log(p: Value | float) -> Value:
 def binary_cross_entropy(probabilities: Scalar | Sequence[Scalar], targets: Scalar | Sequence[Scalar]) -> Value:
     """-(y log p + (1 - y) log(1 - p)) on probabilities p in [0, 1], logs clamped to >= -100 (``BCELoss``).
 
-    NB: where the clamp is active (p within e^-100 of 0 or 1) the gradient is the true derivative of the
-    clamped loss (0 from the clamped log), while PyTorch's backward uses (p - y) / max(p(1 - p), 1e-12).
-    Values agree everywhere; gradients agree wherever the clamp is inactive. Prefer ``bce_with_logits``.
+    NB: the gradient is the true derivative of this (clamped) loss, while PyTorch's backward uses the formula
+    (p - y) / max(p(1 - p), 1e-12). Values agree everywhere; gradients agree wherever p(1 - p) >= 1e-12 (and
+    inside the clamp ours is 0, theirs ±1e12). For probabilities that saturate, prefer ``bce_with_logits``.
     """
     terms = []
     for p, y in _pairs(probabilities, targets, "binary_cross_entropy"):
@@ -105,7 +107,7 @@ def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target:
     ``logits``: one list of class scores with an int ``target``, or a batch (list of lists) with a list of
     targets (the mean is returned). Cross-entropy of [1000, 0] with target 1 is 1000, gradient [1, -1].
     """
-    if isinstance(target, numbers.Integral) and not isinstance(target, bool):
+    if isinstance(target, (numbers.Number, Value)):  # one row; a non-int target is rejected below
         batch, targets = [logits], [target]
     else:
         batch, targets = list(logits), list(target)
