@@ -110,17 +110,25 @@ class Op:
     """A named rule. ``params`` are constants of this use of the op (an exponent, a slope, a number
     on one side of ``+``); ``label`` shows them, e.g. ``**2`` or ``*1.5``."""
 
-    __slots__ = ("name", "rule", "params", "_template")
+    __slots__ = ("name", "rule", "params", "_template", "_bound")
 
     def __init__(self, name: str, rule: Callable[..., tuple], template: str = "", params: tuple = ()) -> None:
         self.name = name
         self.rule = rule
         self.params = params
         self._template = template or name
+        self._bound: dict[float, Op] = {}
 
-    def bind(self, *params: float) -> Op:
-        """This op with its constants filled in (a new Op per use; it holds no nodes, so no cycles)."""
-        return Op(self.name, self.rule, self._template, params)
+    def bind(self, c: float) -> Op:
+        """This op with its constant ``c`` filled in. Bound ops hold no nodes (so no cycles); the first
+        thousand distinct nonzero constants are cached, as a training loop reuses the same few
+        (zeros are not, so that 0.0 and -0.0 stay distinct)."""
+        bound = self._bound.get(c)
+        if bound is None:
+            bound = Op(self.name, self.rule, self._template, (c,))
+            if c != 0 and len(self._bound) < 1000:
+                self._bound[c] = bound
+        return bound
 
     @property
     def label(self) -> str:

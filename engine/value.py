@@ -7,6 +7,7 @@ import itertools
 import numbers
 import operator
 from collections.abc import Iterable, Sequence
+from heapq import heappop, heappush
 from operator import attrgetter
 from types import NotImplementedType, SimpleNamespace
 
@@ -227,7 +228,11 @@ def _as_float(x: Number, what: str) -> float:
 
 def _apply(op: Op, inputs: tuple[Value, ...]) -> Value:
     """Run ``op``'s rule on the inputs' data and, when recording, link the result into the graph."""
-    out, local_grads = op.rule(FLOAT_MATH, *[x.data for x in inputs], *op.params)
+    primals = [x.data for x in inputs if type(x) is Value]
+    if len(primals) != len(inputs):  # numbers given to sum / dot become constant leaves
+        inputs = tuple(map(_as_value, inputs))
+        primals = [x.data for x in inputs]
+    out, local_grads = op.rule(FLOAT_MATH, *primals, *op.params)
     node = Value.__new__(Value)
     node.data = out
     node.grad = 0.0
@@ -258,25 +263,25 @@ def _apply_constant(op: Op, x: Value, c: Number) -> Value | NotImplementedType:
 
 def sum(values: Iterable[Value | Number], start: Value | Number = 0) -> Value:
     """Σ values (+ start) as ONE node with a child per term; numbers become constant leaves."""
-    inputs = [_as_value(v) for v in values]
+    inputs = tuple(values)
     if isinstance(start, Value) or _as_float(start, "start") != 0:
-        inputs.append(_as_value(start))
+        inputs += (start,)
     if not inputs:
         return Value(0.0)
-    return _apply(ops.SUM, tuple(inputs))
+    return _apply(ops.SUM, inputs)
 
 
 def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number], start: Value | Number = 0) -> Value:
     """Σ wᵢxᵢ (+ start) as ONE node: a neuron's summation function, with ``start`` as its bias."""
-    ws, xs = list(ws), list(xs)
+    ws, xs = tuple(ws), tuple(xs)
     if len(ws) != len(xs):
         raise ValueError(f"dot() needs as many weights as inputs, got {len(ws)} weights and {len(xs)} inputs")
-    inputs = [_as_value(v) for v in ws] + [_as_value(v) for v in xs]
+    inputs = ws + xs
     if isinstance(start, Value) or _as_float(start, "start") != 0:
-        inputs.append(_as_value(start))
+        inputs += (start,)
     if not inputs:
         return Value(0.0)
-    return _apply(ops.DOT, tuple(inputs))
+    return _apply(ops.DOT, inputs)
 
 
 # --- graph walks: explicit stacks, never recursion ------------------------------------------------
@@ -325,19 +330,20 @@ _VALUE_MATH = SimpleNamespace(
 def _backpropagate(root: Value, seed: float | Value, create_graph: bool = False) -> dict[Value, float | Value]:
     """The chain rule, written once: d(root)/d(node) for every node reachable from ``root``.
 
-    Walks nodes in reverse topological order, so a node's gradient is complete (summed over every path
-    to the root) before it is passed on: d(root)/d(child) += d(root)/d(node) * d(node)/d(child).
+    Takes nodes newest first from a heap keyed by creation serial. Every node that uses a node was created
+    after it, so by the time a node comes off the heap its gradient is complete (summed over every path to
+    the root) and can be passed on: d(root)/d(child) += d(root)/d(node) * d(node)/d(child).
     With ``create_graph`` the local derivatives are recomputed as Values, and so are the gradients.
     """
     grads: dict[Value, float | Value] = {root: seed}
     get = grads.get
     anomaly_on = state.anomaly_sites is not None
-    for node in _reverse_topological_order(root):
+    queue = [(-root._serial, root)]
+    while queue:
+        node = heappop(queue)[1]
         children = node._children
-        if not children:
-            continue
         upstream = grads[node]
-        if create_graph:
+        if create_graph and children:
             op = node._op
             local_grads = op.rule(_VALUE_MATH, *children, *op.params)[1]
         else:
@@ -346,7 +352,12 @@ def _backpropagate(root: Value, seed: float | Value, create_graph: bool = False)
             anomaly.check_backward(node, local_grads, upstream)
         for child, local in zip(children, local_grads):
             previous = get(child)
-            grads[child] = local * upstream if previous is None else previous + local * upstream
+            if previous is None:
+                grads[child] = local * upstream
+                if child._children:
+                    heappush(queue, (-child._serial, child))
+            else:
+                grads[child] = previous + local * upstream
     return grads
 
 
