@@ -53,3 +53,13 @@ def save(figure: Any, out: Path, name: str) -> Path:
     figure.clear()
     pyplot().close(figure)
     return path
+
+
+def say(message: str) -> None:
+    """Print a line without breaking a progress bar that may be on screen."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        print(message)
+        return
+    tqdm.write(message)
