@@ -17,7 +17,10 @@ def parse_args(description: str, argv: Sequence[str] | None, pictures: bool = Tr
     parser.add_argument("--quick", action="store_true", help="a small, fast run (the smoke tests use it)")
     if pictures:
         parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"folder for PNGs (default {DEFAULT_OUT})")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if pictures:
+        pyplot()  # fail before training, not after it, when matplotlib is missing
+    return args
 
 
 def progress(iterable: Iterable, total: int | None = None, desc: str = "", quiet: bool = False) -> Iterable:
