@@ -238,7 +238,7 @@ class Runner:
                     continue
                 result[key][name] = {"seconds": summarize(times),
                                      "ratio": summarize([t / f for t, f in zip(times, floor)])}
-            if not gc_on and "micrograd" in seconds and "chainrule" in seconds:
+            if not gc_on and ("micrograd", False) in seconds and ("chainrule", False) in seconds:
                 result["gc_off_speedup_vs_micrograd"] = summarize(
                     [m / c for m, c in zip(seconds["micrograd", False], seconds["chainrule", False])])
         if "micrograd" in timed and "chainrule" in timed:
@@ -255,7 +255,7 @@ class Runner:
             for round_index in range(self.sizes.chain_rounds):
                 for name in _rotated(names, round_index):
                     entry = runs[n][name]
-                    if name in failed_at:
+                    if failed_at.get(name, n) < n:
                         entry["status"] = f"fails (as at N={failed_at[name]:,}; not rerun)"
                         continue
                     if name == "torch" and n > self.sizes.torch_max_chain:
