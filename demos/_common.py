@@ -12,11 +12,15 @@ DEFAULT_OUT = Path("demos") / "out"  # where pictures go unless --out says other
 
 
 def parse_args(description: str, argv: Sequence[str] | None, pictures: bool = True) -> argparse.Namespace:
-    """Parse a demo's command line: ``--quick`` always, ``--out DIR`` when the demo writes pictures."""
+    """Parse a demo's command line: ``--quick`` and ``--out DIR``.
+
+    Every demo takes both so that scripts can run them all alike; ``pictures=False`` marks a demo that
+    writes no PNG (its ``--out`` is accepted and unused) and so does not need matplotlib.
+    """
     parser = argparse.ArgumentParser(description=description.strip().splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small, fast run (the smoke tests use it)")
-    if pictures:
-        parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"folder for PNGs (default {DEFAULT_OUT})")
+    unused = "" if pictures else "; this demo writes no pictures"
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"PNG folder (default {DEFAULT_OUT}{unused})")
     args = parser.parse_args(argv)
     if pictures:
         pyplot()  # fail before training, not after it, when matplotlib is missing

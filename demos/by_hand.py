@@ -126,7 +126,7 @@ def _print_table(title: str, rows: list[tuple[str, float, float]]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> dict:
     """Print both tables and return ``{"rows": [(table, name, hand, engine), ...], "max_difference": float,
-    "passed": bool}``. ``--quick`` changes nothing: the full run is already instant."""
+    "passed": bool}``. ``--quick`` and ``--out`` change nothing: the full run is instant and writes no files."""
     parse_args(__doc__, argv, pictures=False)
     rng = random.Random(SEED)
     tables = {

@@ -66,7 +66,10 @@ def chain_rule() -> list[tuple[float, float, float, float, float]]:
 
 def main(argv: Sequence[str] | None = None) -> dict:
     """Print the three tables; return ``{"quotient": rows, "partials": rows, "chain": rows,
-    "max_partial_error": float, "max_chain_error": float}``. ``--quick`` changes nothing (it is instant)."""
+    "max_partial_error": float, "max_chain_error": float}``.
+
+    ``--quick`` and ``--out`` change nothing: it is instant and writes no files.
+    """
     parse_args(__doc__, argv, pictures=False)
 
     quotient = difference_quotient()

@@ -30,3 +30,9 @@ def test_missing_matplotlib_fails_before_the_work_and_says_what_to_install(monke
 def test_progress_is_plain_iteration_when_quiet():
     items = [1, 2, 3]
     assert _common.progress(items, quiet=True) is items
+
+
+def test_demos_without_pictures_accept_out_and_do_not_need_matplotlib(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    args = _common.parse_args("a demo", ["--out", "elsewhere"], pictures=False)
+    assert args.out == Path("elsewhere")
