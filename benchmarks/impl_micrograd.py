@@ -79,13 +79,13 @@ class WideSum:
 def deep_chain(n: int) -> dict:
     """x = x * 1.0001 + 0.0001, n times, then ``backward`` (recursive: RecursionError past ~1000 nodes)."""
     x0 = Value(0.5)
-    start = time.perf_counter()
+    start = time.process_time()
     x = x0
     for _ in range(n):
         x = x * CHAIN_SCALE + CHAIN_SHIFT
-    middle = time.perf_counter()
+    middle = time.process_time()
     x.backward()
-    end = time.perf_counter()
+    end = time.process_time()
     return {"value": x.data, "grad": float(x0.grad), "forward_s": middle - start, "backward_s": end - middle}
 
 

@@ -126,7 +126,8 @@ def tables(report: dict) -> list[Table]:
 def _header_lines(report: dict) -> list[str]:
     meta = report["meta"]
     lines = [f"Python {meta['python']} on {meta['platform']} ({meta['cpus']} CPUs, shared with other jobs: "
-             f"expect noise); ratios are same-round ratios to the hand-written floor ({FLOOR}); "
+             "expect noise). Times are CPU seconds of each worker process (time.process_time), which other jobs "
+             f"inflate less than wall time; ratios are same-round ratios to the hand-written floor ({FLOOR}); "
              "garbage collector on (Python's default) unless a column says otherwise."]
     for name, info in meta.get("available", {}).items():
         lines.append(f"{name}: {info['variant']}")
@@ -151,7 +152,9 @@ def render_text(report: dict) -> str:
 
 def render_markdown(report: dict, command: str) -> str:
     """Markdown tables with the command that reproduces them, for the README "performance" section."""
-    lines = [f"Reproduce with `{command}` (about {report['meta']['seconds'] / 60:.0f} min here).", ""]
+    also = " (what `make bench` runs)" if command.strip() == "python -m benchmarks" else ""
+    minutes = max(1, round(report["meta"]["seconds"] / 60))
+    lines = [f"Reproduce with `{command}`{also}: about {minutes} min on this machine.", ""]
     lines += [f"{line}  " for line in _header_lines(report)]
     for table in tables(report):
         lines += ["", f"**{table.title}**", ""]

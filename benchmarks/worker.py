@@ -22,10 +22,10 @@ def _time_calls(run, reset, repeats: int, gc_enabled: bool) -> float:
     else:
         gc.disable()
     try:
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(repeats):
             run()
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
     finally:
         if was_enabled:
             gc.enable()

@@ -10,7 +10,7 @@ import pytest
 from benchmarks import workloads as wl
 from benchmarks.__main__ import main
 from benchmarks.impl_floats import MlpStep as FloatsMlpStep
-from benchmarks.runner import CheckError, _compare, summarize
+from benchmarks.runner import CheckError, Runner, _compare, summarize
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +112,32 @@ def test_the_hand_written_floor_matches_finite_differences_of_its_own_loss():
 def test_summarize_gives_median_range_and_quartiles():
     summary = summarize([3.0, 1.0, 2.0, 10.0, 4.0])
     assert summary == {"median": 3.0, "min": 1.0, "max": 10.0, "q1": 2.0, "q3": 4.0, "n": 5}
+
+
+class _FakeWorker:
+    """Answers the runner's commands with canned results and records what it was asked."""
+
+    def __init__(self, result) -> None:
+        self.result = result
+        self.commands: list[str] = []
+
+    def call(self, command, *args):
+        self.commands.append(command)
+        return {"setup": "ready", "check": self.result, "time": 0.001}[command]
+
+
+def test_a_disagreeing_implementation_aborts_the_workload_before_any_timing():
+    workers = {"floats": _FakeWorker((0.5, [1.0, 2.0])), "chainrule": _FakeWorker((0.5, [1.0, 2.000001]))}
+    runner = Runner(wl.Sizes.tiny(), implementations=["floats", "chainrule"], workloads=["mlp-step"])
+    result = runner._timed_workload(workers, "mlp-step", gc_off_too=True)
+    assert result["status"].startswith("aborted: mlp-step: chainrule gradient #1")
+    assert "time" not in workers["floats"].commands + workers["chainrule"].commands
+
+
+def test_agreeing_implementations_are_timed_in_every_round_with_and_without_the_collector():
+    workers = {"floats": _FakeWorker((0.5, [1.0, 2.0])), "chainrule": _FakeWorker((0.5, [1.0, 2.0]))}
+    runner = Runner(wl.Sizes.tiny(), implementations=["floats", "chainrule"], workloads=["mlp-step"])
+    result = runner._timed_workload(workers, "mlp-step", gc_off_too=True)
+    assert result["status"] == "ok"
+    assert workers["chainrule"].commands.count("time") == 2 * wl.Sizes.tiny().rounds
+    assert result["gc_on"]["chainrule"]["ratio"]["median"] == 1.0
