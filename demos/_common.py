@@ -11,19 +11,17 @@ from typing import Any
 DEFAULT_OUT = Path("demos") / "out"  # where pictures go unless --out says otherwise
 
 
-def parse_args(description: str, argv: Sequence[str] | None, pictures: bool = True) -> argparse.Namespace:
-    """Parse a demo's command line: ``--quick`` and ``--out DIR``.
-
-    Every demo takes both so that scripts can run them all alike; ``pictures=False`` marks a demo that
-    writes no PNG (its ``--out`` is accepted and unused) and so does not need matplotlib.
+def parse_args(description: str, argv: Sequence[str] | None, needs_matplotlib: bool = False) -> argparse.Namespace:
+    """Parse a demo's command line: ``--quick`` and ``--out DIR`` (every demo takes both, so that scripts can
+    run them all alike; a demo that writes nothing ignores ``--out``). ``needs_matplotlib=True`` checks for
+    matplotlib at once, so that a missing install fails before the training rather than after it.
     """
     parser = argparse.ArgumentParser(description=description.strip().splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small, fast run (the smoke tests use it)")
-    unused = "" if pictures else "; this demo writes no pictures"
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"PNG folder (default {DEFAULT_OUT}{unused})")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     args = parser.parse_args(argv)
-    if pictures:
-        pyplot()  # fail before training, not after it, when matplotlib is missing
+    if needs_matplotlib:
+        pyplot()
     return args
 
 

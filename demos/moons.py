@@ -137,7 +137,7 @@ def _plot_curves(loss_history: list[float], accuracy_history: list[float], out: 
 def main(argv: Sequence[str] | None = None) -> dict:
     """Train, print and plot; return ``{"accuracy": final training accuracy, "first_perfect_step": int | None,
     "losses": [...], "accuracies": [...], "steps": int, "wall_time": seconds of training, "files": [Path]}``."""
-    args = parse_args(__doc__, argv)
+    args = parse_args(__doc__, argv, needs_matplotlib=True)
     steps = QUICK_STEPS if args.quick else STEPS
     points = make_moons()
     model = MLP(2, WIDTHS, activation="relu", seed=SEED)

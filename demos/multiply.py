@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     """Print both tables and write the plot; return ``{"curvature": σ''(0), "tanh_curvature": tanh''(0),
     "table": [(λ, value error, gradient error), ...], "monotonic": bool, "bits": [(x, y, z, out), ...],
     "bits_correct": bool, "files": [Path]}``."""
-    args = parse_args(__doc__, argv)
+    args = parse_args(__doc__, argv, needs_matplotlib=True)
     scales = QUICK_SCALES if args.quick else SCALES
     grid_points = QUICK_GRID_POINTS if args.quick else GRID_POINTS
 

@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     """Print the results and write ``xor.png``; return ``{"AND": {...}, "OR": {...}, "XOR": {...} (each with
     "converged", "epochs", "accuracy", "best_accuracy", "outputs"), "xor_best_line_accuracy": float,
     "mlp_accuracy": float, "mlp_outputs": [0/1, ...], "mlp_losses": [...], "files": [Path]}``."""
-    args = parse_args(__doc__, argv)
+    args = parse_args(__doc__, argv, needs_matplotlib=True)
     results: dict = {}
     for gate in ("AND", "OR"):
         fit = train_perceptron(GATES[gate])

@@ -90,7 +90,7 @@ def _plot(model: MLP, out: Path) -> Path:
 def main(argv: Sequence[str] | None = None) -> dict:
     """Train, print and plot; return ``{"max_error": float, "train_max_error": float, "losses": [...],
     "steps": int, "wall_time": seconds of training, "files": [Path]}``."""
-    args = parse_args(__doc__, argv)
+    args = parse_args(__doc__, argv, needs_matplotlib=True)
     steps = QUICK_STEPS if args.quick else STEPS
     print(f"fitting sin on [-π, π] with MLP(1, {WIDTHS}), tanh, {N_TRAIN} points, {steps} Adam steps")
     start = time.perf_counter()

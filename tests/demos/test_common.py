@@ -24,7 +24,7 @@ def test_unknown_options_are_refused_with_a_usage_message(capsys):
 def test_missing_matplotlib_fails_before_the_work_and_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` raise ImportError
     with pytest.raises(ImportError, match=r"pip install 'chainrule\[demos\]'"):
-        _common.parse_args("a demo", ["--quick"])
+        _common.parse_args("a demo", ["--quick"], needs_matplotlib=True)
 
 
 def test_progress_is_plain_iteration_when_quiet():
@@ -32,7 +32,7 @@ def test_progress_is_plain_iteration_when_quiet():
     assert _common.progress(items, quiet=True) is items
 
 
-def test_demos_without_pictures_accept_out_and_do_not_need_matplotlib(monkeypatch):
+def test_parse_args_does_not_need_matplotlib_unless_asked(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    args = _common.parse_args("a demo", ["--out", "elsewhere"], pictures=False)
+    args = _common.parse_args("a demo", ["--out", "elsewhere"])
     assert args.out == Path("elsewhere")
