@@ -6,6 +6,7 @@ Needs Hypothesis (``pip install 'chainrule[test]'``); the rest of ``engine`` doe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ __all__ = [
     "Step",
     "assert_gradients_match",
     "expressions",
+    "floats_for",
     "op_inputs",
 ]
 
@@ -43,6 +45,16 @@ class Domain:
 
     def __contains__(self, x: float) -> bool:
         return self.lo <= x <= self.hi and abs(x) >= self.gap
+
+    def shift_to(self, value: float, target: float) -> float:
+        """A constant ``c`` with ``value + c`` in the domain and about ``target`` (a float of the domain):
+        ``target - value`` nudged by an ulp or two when rounding would land just outside."""
+        shift = target - value
+        for _ in range(8):
+            if value + shift in self:
+                return shift
+            shift = math.nextafter(shift, math.inf if value + shift < target else -math.inf)
+        raise ValueError(f"cannot shift {value!r} into {self} near {target!r}")
 
     def floats(self) -> st.SearchStrategy[float]:
         """Every float of the domain, built by construction (no filtering)."""
@@ -130,6 +142,16 @@ OPS: dict[str, OpSpec] = {spec.name: spec for spec in _SPECS}
 DOMAINS: dict[str, tuple[Domain, ...]] = {spec.name: spec.operands for spec in _SPECS}
 """The operand domains of each op, the one place they are stated."""
 
+def floats_for(name: str, operand: int = 0) -> st.SearchStrategy[float]:
+    """Floats in the domain of operand ``operand`` of op ``name``: ``floats_for("LOG")`` is floats(1e-3, 1e3)."""
+    if name not in OPS:
+        raise ValueError(f"floats_for: name must be one of {sorted(OPS)}, got {name!r}")
+    domains = OPS[name].operands
+    if not 0 <= operand < len(domains) and not OPS[name].nary:
+        raise ValueError(f"floats_for: op {name} has {len(domains)} operand(s), got operand={operand}")
+    return domains[min(operand, len(domains) - 1)].floats()
+
+
 MAX_NARY = 4  # the most terms of an n-ary node a strategy draws
 
 
@@ -162,12 +184,16 @@ def _nary_count(draw: st.DrawFn, spec: OpSpec) -> int:
 
 @dataclass(frozen=True)
 class Step:
-    """One node of an ``Expression``: ``op`` applied to earlier nodes (by index) with an optional constant."""
+    """One node of an ``Expression``: ``op`` applied to earlier nodes (by index) with an optional constant.
+
+    ``fit`` marks a shift the strategy inserted to move an operand into the domain of the op that uses it.
+    """
 
     op: str
     operands: tuple[int, ...]
     constant: float | None = None
     flip: bool = False
+    fit: bool = False
 
 
 class Expression:
@@ -208,7 +234,7 @@ class Expression:
             arguments = ", ".join(names[i] for i in step.operands)
             if step.constant is not None:
                 arguments += f", c={step.constant!r}"
-            flip = ", flip" if step.flip else ""
+            flip = (", flip" if step.flip else "") + (", fit" if step.fit else "")
             lines.append(f"{name} = {step.op}({arguments}{flip})")
             names.append(name)
         return "Expression(" + "; ".join(lines) + ")"
@@ -221,23 +247,28 @@ def _apply_with_engine(step: Step, operands: list[Value]) -> Value:
 INPUTS = Domain(-2.0, 2.0)  # where the inputs of a random expression are drawn
 
 
-@st.composite
-def expressions(
-    draw: st.DrawFn, max_inputs: int = 3, max_ops: int = 6, ops: Sequence[str] | None = None
-) -> Expression:
+def expressions(max_inputs: int = 3, max_ops: int = 6, ops: Sequence[str] | None = None) -> st.SearchStrategy:
     """Random expression DAGs over ``ops`` (default: every op in ``OPS``), valid by construction.
 
     Draws 1..``max_inputs`` inputs in [-2, 2] and 1..``max_ops`` op nodes. Operands are any earlier nodes
     (so nodes are reused) and constants sit on either side. When an operand's value lies outside the op's
-    domain, a shift ``node + (target - value)`` to a target drawn from that domain is inserted first, so no
-    input is ever rejected. Nodes left unused at the end are summed into the output, so every node counts.
+    domain, a shift ``node + c`` into the domain (to a target drawn from it) is inserted first, so no input
+    is ever rejected. Nodes left unused at the end are summed into the output, so every node counts.
+    Yields ``Expression`` objects: call ``expression(*values)`` at ``expression.points``.
     """
     names = sorted(OPS) if ops is None else list(ops)
     for name in names:
         if name not in OPS:
             raise ValueError(f"expressions: ops must be names from {sorted(OPS)}, got {name!r}")
+    if not names:
+        raise ValueError("expressions: ops must name at least one op")
     if max_inputs < 1 or max_ops < 1:
         raise ValueError(f"expressions: max_inputs and max_ops must be >= 1, got {max_inputs} and {max_ops}")
+    return _expressions(max_inputs, max_ops, names)
+
+
+@st.composite
+def _expressions(draw: st.DrawFn, max_inputs: int, max_ops: int, names: list[str]) -> Expression:
     n_inputs = draw(st.integers(1, max_inputs))
     points = [draw(INPUTS.floats()) for _ in range(n_inputs)]
     values = [Value(p) for p in points]  # the forward values, to fit operands into domains
@@ -255,8 +286,8 @@ def expressions(
             for domain in _operand_domains(spec, _nary_count(draw, spec)):
                 index = draw(st.integers(0, len(values) - 1))
                 if values[index].data not in domain:
-                    target = draw(domain.floats())
-                    index = add(Step("ADD_CONSTANT", (index,), target - values[index].data))
+                    shift = domain.shift_to(values[index].data, draw(domain.floats()))
+                    index = add(Step("ADD_CONSTANT", (index,), shift, fit=True))
                 operands.append(index)
             constant = draw(spec.constant.floats()) if spec.constant is not None else None
             add(Step(spec.name, tuple(operands), constant, draw(st.booleans())))
@@ -272,7 +303,7 @@ def assert_gradients_match(
     inputs: Sequence[Value | Number],
     rtol: float = 1e-4,
     atol: float = 1e-6,
-    steps: Sequence[float] = (1e-6, 1e-7, 1e-5),
+    steps: Sequence[float] = (1e-6, 1e-7, 1e-8, 1e-5, 1e-4),
 ) -> None:
     """Assert that backward through ``f`` matches central differences for every input.
 

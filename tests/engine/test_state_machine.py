@@ -119,7 +119,7 @@ class GrowingGraph(RuleBasedStateMachine):
         for domain in domains:
             index = data.draw(st.integers(0, len(self.nodes) - 1), label="operand")
             if self.nodes[index].data not in domain:  # move it into the domain by construction: a shift node
-                shift = data.draw(domain.floats(), label="target") - self.nodes[index].data
+                shift = domain.shift_to(self.nodes[index].data, data.draw(domain.floats(), label="target"))
                 index = self._add(self.nodes[index] + shift, ("ADD_CONSTANT", (index,), shift, False))
             operands.append(index)
         constant = data.draw(spec.constant.floats(), label="constant") if spec.constant is not None else None
