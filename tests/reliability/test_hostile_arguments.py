@@ -21,6 +21,13 @@ def _params() -> list[Value]:
     return MLP(2, [2, 1], seed=0).parameters()
 
 
+def _testing():
+    pytest.importorskip("hypothesis")
+    import engine.testing
+
+    return engine.testing
+
+
 def _square(x: Value) -> Value:
     return x * x
 
@@ -74,6 +81,12 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("engine.render", "graph None", lambda: engine.render(None), ("graph",)),
     ("engine.render", "format junk", lambda: engine.render(Value(1.0).exp(), format="exe"), ("format",)),
     ("engine.render", "format None", lambda: engine.render(Value(1.0).exp(), format=None), ("format",)),
+    ("engine.testing.floats_for", "unknown op", lambda: _testing().floats_for("NOPE"), ("name",)),
+    ("engine.testing.expressions", "max_inputs negative", lambda: _testing().expressions(max_inputs=-1),
+     ("max_inputs",)),
+    ("engine.testing.expressions", "max_ops None", lambda: _testing().expressions(max_ops=None), ("max_ops",)),
+    ("engine.testing.assert_gradients_match", "f None", lambda: _testing().assert_gradients_match(None, [1.0]),
+     ("f",)),
     # --- nn modules ---
     ("nn.MLP", "nin None", lambda: MLP(None, [1]), ("nin",)),
     ("nn.MLP", "nin NaN", lambda: MLP(NAN, [1]), ("nin",)),
@@ -208,6 +221,7 @@ def _public_api() -> set[str]:
         names |= {f"{module.__name__}.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
     names.add("nn.draw_network")
+    names |= {"engine.testing.floats_for", "engine.testing.expressions", "engine.testing.assert_gradients_match"}
     return names
 
 
