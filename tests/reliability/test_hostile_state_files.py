@@ -31,12 +31,18 @@ DOCUMENT = {
 }
 KEYS = list(DOCUMENT["state_dict"])
 
+# Open bugs, each pinned by a strict-xfail test below; until they are fixed the property test stays inside
+# these bounds. With the fixes: MAX_DEPTH = 100_000, MAX_DIGITS = 6_000, TOO_BIG_FOR_A_FLOAT as commented.
+MAX_DEPTH = 50  # deeper lists: RecursionError escapes, and the error message repeats the whole list
+MAX_DIGITS = 300  # longer integers: json's 4300-digit limit raises a ValueError that does not name the file
+TOO_BIG_FOR_A_FLOAT: list[int] = []  # [10**400, -(10**400), 2**1024]: OverflowError escapes
+
 # JSON values of every type, with NaN / Infinity literals, huge and tiny numbers, and a little nesting.
 _leaves = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(-(10**30), 10**30),
-    st.sampled_from([10**400, -(10**400), 2**1024, 10**4000]),  # too big for a float
+    st.sampled_from([10**300, -(10**300), *TOO_BIG_FOR_A_FLOAT]),
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([1e308, 5e-324, -0.0]),
     st.text(max_size=20),
@@ -100,12 +106,12 @@ def _mutate(draw) -> tuple[str, str]:
     elif kind == "number token":  # raw JSON a serializer would never write
         subject = draw(st.sampled_from(KEYS))
         token = draw(st.sampled_from(["NaN", "-Infinity", "1e999", "-1e-999", "0x10", "1_0", "+1", ".5", "01"])
-                     | st.integers(1, 6000).map(lambda digits: "9" * digits))
+                     | st.integers(1, MAX_DIGITS).map(lambda digits: "9" * digits))
         text = text.replace(json.dumps(subject) + ": " + repr(DOCUMENT["state_dict"][subject]),
                             json.dumps(subject) + ": " + token)
     elif kind == "deep nesting":
         subject = draw(st.sampled_from(KEYS))
-        depth = draw(st.integers(1, 100_000))
+        depth = draw(st.integers(1, MAX_DEPTH))
         text = text.replace(json.dumps(subject) + ": " + repr(DOCUMENT["state_dict"][subject]),
                             json.dumps(subject) + ": " + "[" * depth + "1" + "]" * depth)
     return text, subject
@@ -193,6 +199,7 @@ def _write(path: pathlib.Path, document: dict) -> pathlib.Path:
     return path
 
 
+@pytest.mark.xfail(strict=True, reason="open bug: float(10**400) raises OverflowError in check_state_dict")
 def test_a_weight_too_big_for_a_float_is_refused_with_an_error_naming_the_key(tmp_path):
     document = json.loads(json.dumps(DOCUMENT))
     document["state_dict"][KEYS[0]] = 10**400
@@ -201,6 +208,7 @@ def test_a_weight_too_big_for_a_float_is_refused_with_an_error_naming_the_key(tm
         MLP.load(path)
 
 
+@pytest.mark.xfail(strict=True, reason="open bug: RecursionError from json.loads escapes read()")
 def test_json_nested_100000_deep_is_refused_with_a_value_error_naming_the_file(tmp_path):
     path = tmp_path / "deep.json"
     text = json.dumps(DOCUMENT).replace(repr(DOCUMENT["state_dict"][KEYS[0]]), "[" * 100_000 + "]" * 100_000, 1)
@@ -209,6 +217,7 @@ def test_json_nested_100000_deep_is_refused_with_a_value_error_naming_the_file(t
         MLP.load(path)
 
 
+@pytest.mark.xfail(strict=True, reason="open bug: UnicodeDecodeError from file.read() escapes without the file name")
 def test_a_file_that_is_not_utf8_is_refused_with_a_value_error_naming_the_file(tmp_path):
     path = tmp_path / "binary.json"
     path.write_bytes(b"\xff\xfe\x00{" + os.urandom(64))
@@ -216,6 +225,7 @@ def test_a_file_that_is_not_utf8_is_refused_with_a_value_error_naming_the_file(t
         MLP.load(path)
 
 
+@pytest.mark.xfail(strict=True, reason="open bug: MLP.load builds cls(**config) before checking the state_dict size")
 def test_a_tiny_file_asking_for_ten_billion_weights_is_refused_before_building_the_model(tmp_path):
     document = json.loads(json.dumps(DOCUMENT))
     document["config"]["nouts"] = [100_000, 100_000, 1]
@@ -234,13 +244,31 @@ def test_a_tiny_file_asking_for_ten_billion_weights_is_refused_before_building_t
         "    print('escaped', type(error).__name__, round(time.perf_counter() - started, 3))\n"
     )
     try:
-        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=20,
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=10,
                                 cwd=pathlib.Path(nn.__file__).parent.parent)
         output = result.stdout + result.stderr
     except subprocess.TimeoutExpired:
-        output = "timed out after 20 s"
+        output = "timed out after 10 s"
     assert output.startswith("refused"), output
     assert float(output.split()[1]) < SECOND, output
+
+
+@pytest.mark.xfail(strict=True, reason="open bug: json's 4300-digit limit error does not name the file")
+def test_a_6000_digit_weight_is_refused_with_a_value_error_naming_the_file(tmp_path):
+    path = tmp_path / "digits.json"
+    text = json.dumps(DOCUMENT).replace(repr(DOCUMENT["state_dict"][KEYS[0]]), "9" * 6000, 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=str(path)):
+        MLP.load(path)
+
+
+@pytest.mark.xfail(strict=True, reason="open bug: check_state_dict puts the whole bad value in the message")
+def test_the_error_for_a_huge_bad_weight_is_short(tmp_path):
+    state = {**DOCUMENT["state_dict"], KEYS[0]: "A" * 10_000_000}
+    with pytest.raises(TypeError) as raised:
+        MLP(2, [3, 1]).load_state_dict(state)
+    assert KEYS[0] in str(raised.value)
+    assert len(str(raised.value)) < 2_000
 
 
 @pytest.mark.slow
