@@ -193,11 +193,65 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
 ]
 
 
+# Cases that fail today: open bugs reported to the lead (strict: a fix turns them into failures to delete here).
+OPEN_BUGS = {
+    'engine.sum-None',
+    'engine.sum-a_string_term',
+    'engine.dot-ws_None',
+    'engine.dot-xs_None',
+    'engine.grad-inputs_None',
+    'engine.zero_grad-None',
+    'engine.zero_grad-a_list_of_Values',
+    'engine.gradcheck-f_None',
+    'engine.gradcheck-inputs_None',
+    'engine.gradcheck-empty_inputs',
+    'engine.gradcheck-eps_0',
+    'engine.gradcheck-eps_NaN',
+    'engine.gradcheck-eps_a_string',
+    'engine.gradcheck-atol_negative',
+    'engine.gradcheck-rtol_NaN',
+    'engine.gradgradcheck-f_None',
+    'engine.gradgradcheck-inputs_None',
+    'engine.gradgradcheck-eps_0',
+    'engine.testing.expressions-max_ops_None',
+    'engine.testing.assert_gradients_match-f_None',
+    'nn.MLP-activation_junk',
+    'nn.MLP-activation_None',
+    'MLP.__call__-strings',
+    'nn.Neuron-rng_a_string',
+    'Perceptron.fit-epochs_negative',
+    'Perceptron.fit-epochs_a_string',
+    'Perceptron.predict-strings',
+    'nn.SGD-params_None',
+    'nn.Adam-params_None',
+    'nn.losses.mse-None',
+    'nn.losses.mse-a_string_target',
+    'nn.losses.binary_cross_entropy-None',
+    'nn.losses.cross_entropy-target_None',
+    'nn.losses.hinge-margin_a_string',
+    'nn.losses.hinge-margin_None',
+    'nn.losses.l2-None',
+    'nn.losses.l2-strings',
+    'nn.init.sample-count_negative',
+    'nn.init.sample-count_a_string',
+    'nn.init.sample-fan_in_zero',
+    'nn.init.he-fan_in_zero',
+    'nn.init.xavier-fans_negative',
+    'nn.init.xavier-fan_in_a_string',
+}
+
+
 def _case_id(case: tuple) -> str:
     return f"{case[0]}-{case[1]}".replace(" ", "_")
 
 
-@pytest.mark.parametrize("target, junk, call, names", CASES, ids=[_case_id(case) for case in CASES])
+def _params_with_marks() -> list:
+    xfail = pytest.mark.xfail(strict=True, reason="open bug: wrong exception type, or the message does not name it")
+    return [pytest.param(*case, id=_case_id(case), marks=[xfail] if _case_id(case) in OPEN_BUGS else [])
+            for case in CASES]
+
+
+@pytest.mark.parametrize("target, junk, call, names", _params_with_marks())
 def test_junk_argument_raises_type_or_value_error_naming_the_argument(target, junk, call, names):
     with pytest.raises((TypeError, ValueError)) as raised:
         call()
@@ -223,6 +277,10 @@ def _public_api() -> set[str]:
     names.add("nn.draw_network")
     names |= {"engine.testing.floats_for", "engine.testing.expressions", "engine.testing.assert_gradients_match"}
     return names
+
+
+def test_every_open_bug_names_a_case_in_the_table():
+    assert OPEN_BUGS <= {_case_id(case) for case in CASES}
 
 
 def test_every_public_function_and_constructor_is_fed_junk():
