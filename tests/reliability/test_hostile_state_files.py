@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from _reliability import bits
+from _reliability import bits, count
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -145,7 +145,11 @@ def _load_or_refuse(action, path: pathlib.Path, subject: str):
     return result, error
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
+EXAMPLES = count(settings.default.max_examples, 2_000)  # hostile files per run: the Hypothesis profile's, or 2,000
+
+
+@settings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                                                        HealthCheck.data_too_large])
 @given(data=st.data())
 def test_a_hostile_model_file_loads_correctly_or_is_refused_clearly_within_a_second(data, tmp_path):
     text, subject = _mutate(data.draw)
@@ -175,6 +179,7 @@ state_dicts = st.one_of(
 )
 
 
+@settings(max_examples=EXAMPLES)
 @given(state_dict=state_dicts, strict=st.booleans())
 def test_load_state_dict_with_a_hostile_dict_loads_correctly_or_raises_and_changes_nothing(state_dict, strict):
     target = MLP(2, [3, 1], seed=5)
