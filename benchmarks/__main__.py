@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import shlex
 import sys
 from pathlib import Path
 
@@ -34,6 +33,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _reproducing_command(args: argparse.Namespace) -> str:
+    """The command line that reproduces these numbers (output paths left out)."""
+    words = ["python -m benchmarks"]
+    if args.quick:
+        words.append("--quick")
+    if args.rounds is not None:
+        words += ["--rounds", str(args.rounds)]
+    if list(args.workloads) != list(wl.WORKLOADS):
+        words += ["--workloads", *args.workloads]
+    if list(args.implementations) != list(IMPLEMENTATIONS):
+        words += ["--implementations", *args.implementations]
+    return " ".join(words)
+
+
 def main(argv: list[str] | None = None, sizes: wl.Sizes | None = None) -> int:
     """Run the benchmarks; returns 0, or 1 when a cross-implementation check aborted a workload."""
     argv = sys.argv[1:] if argv is None else argv
@@ -49,7 +62,7 @@ def main(argv: list[str] | None = None, sizes: wl.Sizes | None = None) -> int:
     report = runner.run()
     print(render_text(report))
     markdown = args.markdown or (None if args.quick else DEFAULT_MARKDOWN)
-    command = " ".join(["python -m benchmarks", *map(shlex.quote, argv)])
+    command = _reproducing_command(args)
     if markdown is not None:
         markdown.write_text(render_markdown(report, command))
         print(f"markdown written to {markdown}")

@@ -34,7 +34,7 @@ def _status_cell(entry: dict) -> str | None:
 
 
 def _timed_table(name: str, description: str, result: dict, gc_off: bool) -> Table:
-    headers = ["implementation", "time (GC on)", "× floats (GC on)"]
+    headers = ["implementation", "time (GC on)", "× floats (GC on)", "in GC"]
     if gc_off:
         headers += ["time (GC off)", "× floats (GC off)"]
     table = Table(f"{name}: {description}", headers)
@@ -51,11 +51,18 @@ def _timed_table(name: str, description: str, result: dict, gc_off: bool) -> Tab
                 row += ["—", "—"]
             else:
                 row += [_seconds(timing["seconds"]["median"]), _ratio(timing["ratio"])]
+            if key == "gc_on":
+                row.append(f"{timing['gc_share']['median']:.0%}" if timing and not failed else "—")
         table.rows.append(row)
     for key, setting in (("gc_on_speedup_vs_micrograd", "GC on for both"),
                          ("gc_off_speedup_vs_micrograd", "GC off for both")):
         if key in result:
             table.notes.append(f"chainrule is {_ratio(result[key])} faster than micrograd, {setting}.")
+    floor = result.get("gc_on", {}).get(FLOOR)
+    if floor is not None:
+        spread = floor["seconds"]
+        table.notes.append(f"noise: the floor itself took {_seconds(spread['min'])}–{_seconds(spread['max'])} "
+                           f"across rounds; in GC = share of the GC-on time spent in the collector (gc.callbacks).")
     if "check" in result:
         check = result["check"]
         table.notes.append(f"checked before timing: result and {check['gradients']:,} gradients agree to 1e-12 "

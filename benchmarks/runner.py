@@ -220,12 +220,15 @@ class Runner:
         settings = [True, False] if gc_off_too else [True]
         timed = [name for name in checked]
         seconds = {(name, gc_on): [] for name in timed for gc_on in settings}
+        collector = {name: [] for name in timed}  # share of the GC-on time spent in the garbage collector
         for round_index in range(self.sizes.rounds):
             for gc_on in settings:
                 names = timed if gc_on else [n for n in timed if n in (FLOOR, "chainrule", "micrograd")]
                 for name in _rotated(names, round_index):
-                    seconds[name, gc_on].append(
-                        workers[name].call("time", workload, gc_on, self.sizes.target_seconds))
+                    timing = workers[name].call("time", workload, gc_on, self.sizes.target_seconds)
+                    seconds[name, gc_on].append(timing["seconds"])
+                    if gc_on:
+                        collector[name].append(timing["gc_seconds"] / timing["seconds"])
             self.progress(f"    round {round_index + 1}/{self.sizes.rounds}: " + ", ".join(
                 f"{name} {seconds[name, True][-1] * 1e3:.2f} ms" for name in timed))
         for gc_on in settings:
@@ -238,6 +241,8 @@ class Runner:
                     continue
                 result[key][name] = {"seconds": summarize(times),
                                      "ratio": summarize([t / f for t, f in zip(times, floor)])}
+                if gc_on:
+                    result[key][name]["gc_share"] = summarize(collector[name])
             if not gc_on and ("micrograd", False) in seconds and ("chainrule", False) in seconds:
                 result["gc_off_speedup_vs_micrograd"] = summarize(
                     [m / c for m, c in zip(seconds["micrograd", False], seconds["chainrule", False])])

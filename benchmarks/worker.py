@@ -11,8 +11,22 @@ import traceback
 from multiprocessing.connection import Connection
 
 
-def _time_calls(run, reset, repeats: int, gc_enabled: bool) -> float:
-    """Seconds per call of ``run`` over ``repeats`` calls, with the garbage collector on or off."""
+class _CollectorClock:
+    """Adds up the CPU time the garbage collector spends, through ``gc.callbacks``."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.seconds += time.process_time() - self._started
+
+
+def _time_calls(run, reset, repeats: int, gc_enabled: bool) -> dict:
+    """CPU seconds per call of ``run`` over ``repeats`` calls, and how many of them the collector took."""
     if reset is not None:
         reset()
     gc.collect()
@@ -21,17 +35,20 @@ def _time_calls(run, reset, repeats: int, gc_enabled: bool) -> float:
         gc.enable()
     else:
         gc.disable()
+    clock = _CollectorClock()
+    gc.callbacks.append(clock)
     try:
         start = time.process_time()
         for _ in range(repeats):
             run()
         elapsed = time.process_time() - start
     finally:
+        gc.callbacks.remove(clock)
         if was_enabled:
             gc.enable()
         else:
             gc.disable()
-    return elapsed / repeats
+    return {"seconds": elapsed / repeats, "gc_seconds": clock.seconds / repeats}
 
 
 class _Session:
@@ -66,11 +83,11 @@ class _Session:
             reset()
         return result
 
-    def time(self, workload: str, gc_enabled: bool, target_seconds: float) -> float:
+    def time(self, workload: str, gc_enabled: bool, target_seconds: float) -> dict:
         run, reset = self._calls(workload)
         repeats = self.repeats.get(workload)
         if repeats is None:  # first call: warm up once and calibrate, so every round does the same work
-            seconds = _time_calls(run, reset, 1, gc_enabled)
+            seconds = _time_calls(run, reset, 1, gc_enabled)["seconds"]
             repeats = self.repeats[workload] = max(1, round(target_seconds / max(seconds, 1e-9)))
         return _time_calls(run, reset, repeats, gc_enabled)
 

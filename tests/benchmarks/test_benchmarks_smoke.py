@@ -123,7 +123,7 @@ class _FakeWorker:
 
     def call(self, command, *args):
         self.commands.append(command)
-        return {"setup": "ready", "check": self.result, "time": 0.001}[command]
+        return {"setup": "ready", "check": self.result, "time": {"seconds": 0.002, "gc_seconds": 0.001}}[command]
 
 
 def test_a_disagreeing_implementation_aborts_the_workload_before_any_timing():
@@ -141,3 +141,4 @@ def test_agreeing_implementations_are_timed_in_every_round_with_and_without_the_
     assert result["status"] == "ok"
     assert workers["chainrule"].commands.count("time") == 2 * wl.Sizes.tiny().rounds
     assert result["gc_on"]["chainrule"]["ratio"]["median"] == 1.0
+    assert result["gc_on"]["chainrule"]["gc_share"]["median"] == 0.5
