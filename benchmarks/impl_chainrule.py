@@ -1,4 +1,4 @@
-"""The workloads on chainrule: ``nn.MLP`` when the nn package has it, else the same net from ``engine.dot``."""
+"""The workloads on chainrule, with its own ``nn.MLP`` (one fused ``engine.dot`` node per neuron)."""
 
 from __future__ import annotations
 
@@ -6,41 +6,19 @@ import time
 import tracemalloc
 
 import engine
-from benchmarks.workloads import CHAIN_SCALE, CHAIN_SHIFT, L2_ALPHA, MLP_NIN, MLP_NOUTS, unflatten
+from benchmarks.workloads import CHAIN_SCALE, CHAIN_SHIFT, L2_ALPHA, MLP_NIN, MLP_NOUTS
 from engine import Value
+from nn import MLP
 
 
-class _DotMLP:
-    """Stand-in for ``nn.MLP(2, [16, 16, 1])`` until nn has it: one ``engine.dot`` node per neuron."""
-
-    def __init__(self, flat: list[float]) -> None:
-        self.layers = [[([Value(wi) for wi in w], Value(b)) for w, b in layer] for layer in unflatten(flat)]
-
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for w, b in layer for p in (*w, b)]
-
-    def __call__(self, x: list) -> Value:
-        last = len(self.layers) - 1
-        for index, layer in enumerate(self.layers):
-            if index == last:
-                x = [engine.dot(w, x, start=b) for w, b in layer]
-            else:
-                x = [engine.dot(w, x, start=b).relu() for w, b in layer]
-        return x[0]
-
-
-def _make_model(flat: list[float]):
-    try:
-        from nn import MLP
-    except ImportError:
-        return _DotMLP(flat), "engine.dot MLP (nn.MLP not available yet)"
+def _make_model(flat: list[float]) -> MLP:
     model = MLP(MLP_NIN, list(MLP_NOUTS))
     parameters = model.parameters()
     if len(parameters) != len(flat):
         raise ValueError(f"nn.MLP has {len(parameters)} parameters, the benchmark weights {len(flat)}")
     for p, value in zip(parameters, flat):
         p.data = value
-    return model, "nn.MLP"
+    return model
 
 
 NAME = "chainrule"
@@ -57,7 +35,7 @@ class MlpStep:
 
     def __init__(self, weights: list[float], xs: list[list[float]], ys: list[float], lr: float) -> None:
         self.initial = list(weights)
-        self.model, self.variant = _make_model(self.initial)
+        self.model = _make_model(self.initial)
         self.parameters = self.model.parameters()
         self.inputs = [[Value(v) for v in x] for x in xs]
         self.ys, self.lr = ys, lr
@@ -109,11 +87,23 @@ def deep_chain(n: int) -> dict:
     return {"value": x.data, "grad": x0.grad, "forward_s": middle - start, "backward_s": end - middle}
 
 
+def _reachable(root: Value) -> list[Value]:
+    """Every node of ``root``'s graph, through the public ``children`` (an explicit stack, no recursion)."""
+    seen, stack, order = {id(root)}, [root], [root]
+    while stack:
+        for child in stack.pop().children:
+            if id(child) not in seen:
+                seen.add(id(child))
+                order.append(child)
+                stack.append(child)
+    return order
+
+
 def memory(weights: list[float], xs: list[list[float]], ys: list[float]) -> dict:
     """Bytes held by the loss graph of the MLP on ``len(xs)`` samples, measured with tracemalloc."""
     tracemalloc.start()
     try:
-        model, _ = _make_model(weights)
+        model = _make_model(weights)
         parameters = model.parameters()
         inputs = [[Value(v) for v in x] for x in xs]
         baseline = tracemalloc.get_traced_memory()[0]
@@ -125,15 +115,11 @@ def memory(weights: list[float], xs: list[list[float]], ys: list[float]) -> dict
     finally:
         tracemalloc.stop()
     made_before = {id(v) for v in parameters} | {id(v) for x in inputs for v in x}
-    nodes = sum(1 for v in engine.value._reverse_topological_order(loss) if id(v) not in made_before)
+    nodes = sum(1 for v in _reachable(loss) if id(v) not in made_before)
     return {"graph_bytes": graph_bytes, "after_backward_bytes": current - baseline,
             "backward_peak_bytes": peak - baseline, "nodes": nodes}
 
 
 def variant() -> str:
     """Which MLP the chainrule runs use."""
-    try:
-        from nn import MLP  # noqa: F401
-    except ImportError:
-        return "engine.dot MLP (nn.MLP not available yet)"
-    return "nn.MLP"
+    return "nn.MLP (a fused dot node per neuron)"

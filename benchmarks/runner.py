@@ -207,10 +207,11 @@ class Runner:
         if FLOOR not in checked:
             result["status"] = f"aborted: the floor failed: {result['implementations'][FLOOR]}"
             return result
-        try:
-            for name, outcome in checked.items():
-                if name != FLOOR:
-                    _compare(workload, FLOOR, checked[FLOOR], name, outcome)
+        try:  # every pair, the floor first
+            names = sorted(checked, key=lambda n: (n != FLOOR, IMPLEMENTATIONS.index(n)))
+            for index, reference in enumerate(names):
+                for name in names[index + 1 :]:
+                    _compare(workload, reference, checked[reference], name, checked[name])
         except CheckError as error:
             result["status"] = f"aborted: {error}"
             self.progress(f"ABORTED {error}")
