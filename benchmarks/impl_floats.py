@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from operator import mul
 
 from benchmarks.workloads import CHAIN_SCALE, CHAIN_SHIFT, L2_ALPHA, unflatten
 
@@ -35,7 +36,7 @@ class MlpStep:
             inputs, pre_activations = [], []
             a = x
             for index in range(depth):
-                z = [b + sum(wi * ai for wi, ai in zip(w, a)) for w, b in zip(weights[index], biases[index])]
+                z = [sum(map(mul, w, a), b) for w, b in zip(weights[index], biases[index])]  # b + Σ wᵢaᵢ
                 inputs.append(a)
                 pre_activations.append(z)
                 a = z if index == depth - 1 else [zi if zi > 0 else 0.0 for zi in z]
@@ -51,12 +52,10 @@ class MlpStep:
                 upstream = [0.0] * len(a_in)
                 for j, dj in enumerate(delta):
                     if dj == 0.0:
-                        continue
+                        continue  # an inactive relu passes nothing back
                     layer_gb[j] += dj
-                    gw, w = layer_gw[j], layer_w[j]
-                    for i, ai in enumerate(a_in):
-                        gw[i] += dj * ai
-                        upstream[i] += dj * w[i]
+                    layer_gw[j] = [g + dj * ai for g, ai in zip(layer_gw[j], a_in)]
+                    upstream = [u + dj * wi for u, wi in zip(upstream, layer_w[j])]
                 if index:
                     below = pre_activations[index - 1]
                     delta = [u if zi > 0 else 0.0 for u, zi in zip(upstream, below)]
@@ -66,11 +65,8 @@ class MlpStep:
         squares = 0.0
         for layer_w, layer_b, layer_gw, layer_gb in zip(weights, biases, grad_w, grad_b):
             for j, (w, b) in enumerate(zip(layer_w, layer_b)):
-                gw = layer_gw[j]
-                for i, wi in enumerate(w):
-                    squares += wi * wi
-                    gw[i] += two_alpha * wi
-                squares += b * b
+                squares += sum(map(mul, w, w)) + b * b
+                layer_gw[j] = [g + two_alpha * wi for g, wi in zip(layer_gw[j], w)]
                 layer_gb[j] += two_alpha * b
         loss += L2_ALPHA * squares
         grads = None
@@ -79,9 +75,8 @@ class MlpStep:
                      for gw, gb in zip(layer_gw, layer_gb) for g in (*gw, gb)]
         lr = self.lr
         for layer_w, layer_b, layer_gw, layer_gb in zip(weights, biases, grad_w, grad_b):
-            for j, (w, gw) in enumerate(zip(layer_w, layer_gw)):
-                for i, g in enumerate(gw):
-                    w[i] -= lr * g
+            for j, gw in enumerate(layer_gw):
+                layer_w[j] = [wi - lr * g for wi, g in zip(layer_w[j], gw)]
                 layer_b[j] -= lr * layer_gb[j]
         return (loss, grads) if report else None
 
