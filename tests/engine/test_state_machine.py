@@ -4,7 +4,7 @@ an independent reference: forward-mode dual numbers written here with ``math``, 
 import math
 
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import engine
 from engine import Value
@@ -106,7 +106,6 @@ class GrowingGraph(RuleBasedStateMachine):
     def new_leaf(self, x):
         self._add(Value(x), ("leaf", x))
 
-    @precondition(lambda self: len(self.nodes) < 40)
     @rule(name=st.sampled_from(sorted(OPS)), data=st.data())
     def combine(self, name, data):
         spec = OPS[name]
@@ -117,7 +116,7 @@ class GrowingGraph(RuleBasedStateMachine):
         domains = spec.operands * count if spec.nary else spec.operands
         operands = []
         for domain in domains:
-            index = data.draw(st.integers(0, len(self.nodes) - 1), label="operand")
+            index = self._pick(data, "operand")
             if self.nodes[index].data not in domain:  # move it into the domain by construction: a shift node
                 shift = domain.shift_to(self.nodes[index].data, data.draw(domain.floats(), label="target"))
                 index = self._add(self.nodes[index] + shift, ("ADD_CONSTANT", (index,), shift, False))
@@ -129,7 +128,7 @@ class GrowingGraph(RuleBasedStateMachine):
 
     @rule(data=st.data(), upstream=UPSTREAM.floats())
     def backward(self, data, upstream):
-        root = data.draw(st.integers(0, len(self.nodes) - 1), label="root")
+        root = self._pick(data, "root")
         self.nodes[root].backward(upstream)
         for index in self._reachable(root):
             derivative = self._reference_derivative(root, index)
@@ -140,7 +139,7 @@ class GrowingGraph(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def zero_grads(self, data):
-        root = data.draw(st.integers(0, len(self.nodes) - 1), label="root")
+        root = self._pick(data, "root")
         engine.zero_grad(self.nodes[root])
         for index in self._reachable(root):
             self.expected_grads[index] = 0.0
@@ -158,6 +157,10 @@ class GrowingGraph(RuleBasedStateMachine):
             )
 
     # --- the model, independent of the engine ---------------------------------------------------
+
+    def _pick(self, data, label):
+        # counted from the newest node: Hypothesis favours small integers, so graphs grow deep, not wide
+        return len(self.nodes) - 1 - data.draw(st.integers(0, len(self.nodes) - 1), label=f"{label} (from newest)")
 
     def _add(self, node, recipe):
         self.nodes.append(node)
