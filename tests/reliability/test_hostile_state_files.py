@@ -138,7 +138,7 @@ def _load_or_refuse(action, path: pathlib.Path, subject: str):
     assert elapsed < SECOND, f"took {elapsed:.2f} s"
     if error is not None:
         message = str(error)
-        assert message and len(message) < 2_000, message
+        assert message and len(message) < 5_000, message  # drawn values are < 5,000 characters; huge ones below
         assert str(path) in message or "state_dict" in message or repr(subject) in message, (
             f"the message names neither the file, the state_dict nor {subject!r}: {message}"
         )
@@ -267,12 +267,19 @@ def test_a_6000_digit_weight_is_refused_with_a_value_error_naming_the_file(tmp_p
         MLP.load(path)
 
 
-@pytest.mark.xfail(strict=True, reason="open bug: check_state_dict puts the whole bad value in the message")
-def test_the_error_for_a_huge_bad_weight_is_short(tmp_path):
-    state = {**DOCUMENT["state_dict"], KEYS[0]: "A" * 10_000_000}
-    with pytest.raises(TypeError) as raised:
-        MLP(2, [3, 1]).load_state_dict(state)
-    assert KEYS[0] in str(raised.value)
+@pytest.mark.xfail(strict=True, reason="open bug: error messages repeat the whole bad value (no reprlib)")
+@pytest.mark.parametrize("field", ["a weight", "class", "version", "config"])
+def test_the_error_for_a_huge_bad_value_is_short(field, tmp_path):
+    huge = "A" * 10_000_000
+    if field == "a weight":
+        document = {**DOCUMENT, "state_dict": {**DOCUMENT["state_dict"], KEYS[0]: huge}}
+    elif field == "config":
+        document = {**DOCUMENT, "config": {**DOCUMENT["config"], "activation": huge}}
+    else:
+        document = {**DOCUMENT, field: huge}
+    path = _write(tmp_path / "long.json", document)
+    with pytest.raises((TypeError, ValueError)) as raised:
+        MLP.load(path)
     assert len(str(raised.value)) < 2_000
 
 
