@@ -75,100 +75,100 @@ class Value:
 
     def __add__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
-            return _apply(ops.ADD, (self, other))
-        return _apply_constant(ops.ADD_CONSTANT, self, other)
+            return _binary(ops.ADD, self, other)
+        return _with_constant(ops.ADD_CONSTANT, self, other)
 
     def __radd__(self, other: Number) -> Value:
-        return _apply_constant(ops.ADD_CONSTANT, self, other)
+        return _with_constant(ops.ADD_CONSTANT, self, other)
 
     def __sub__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
-            return _apply(ops.SUB, (self, other))
-        return _apply_constant(ops.SUB_CONSTANT, self, other)
+            return _binary(ops.SUB, self, other)
+        return _with_constant(ops.SUB_CONSTANT, self, other)
 
     def __rsub__(self, other: Number) -> Value:
-        return _apply_constant(ops.RSUB_CONSTANT, self, other)
+        return _with_constant(ops.RSUB_CONSTANT, self, other)
 
     def __mul__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
-            return _apply(ops.MUL, (self, other))
-        return _apply_constant(ops.MUL_CONSTANT, self, other)
+            return _binary(ops.MUL, self, other)
+        return _with_constant(ops.MUL_CONSTANT, self, other)
 
     def __rmul__(self, other: Number) -> Value:
-        return _apply_constant(ops.MUL_CONSTANT, self, other)
+        return _with_constant(ops.MUL_CONSTANT, self, other)
 
     def __truediv__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
-            return _apply(ops.DIV, (self, other))
-        return _apply_constant(ops.DIV_CONSTANT, self, other)
+            return _binary(ops.DIV, self, other)
+        return _with_constant(ops.DIV_CONSTANT, self, other)
 
     def __rtruediv__(self, other: Number) -> Value:
-        return _apply_constant(ops.RDIV_CONSTANT, self, other)
+        return _with_constant(ops.RDIV_CONSTANT, self, other)
 
     def __pow__(self, exponent: Value | Number) -> Value:
         if isinstance(exponent, Value):
-            return _apply(ops.POW, (self, exponent))
-        return _apply_constant(ops.POW_CONSTANT, self, exponent)
+            return _binary(ops.POW, self, exponent)
+        return _with_constant(ops.POW_CONSTANT, self, exponent)
 
     def __rpow__(self, base: Number) -> Value:
-        return _apply_constant(ops.RPOW_CONSTANT, self, base)
+        return _with_constant(ops.RPOW_CONSTANT, self, base)
 
     def __neg__(self) -> Value:
-        return _apply(ops.NEG, (self,))
+        return _unary(ops.NEG, self)
 
     def __abs__(self) -> Value:
-        return _apply(ops.ABS, (self,))
+        return _unary(ops.ABS, self)
 
     # --- functions --------------------------------------------------------------------------------
 
     def exp(self) -> Value:
         """e ** self; ``exp(1000) = inf``."""
-        return _apply(ops.EXP, (self,))
+        return _unary(ops.EXP, self)
 
     def log(self) -> Value:
         """Natural log; ``log(0) = -inf``, ``log(-1) = nan``."""
-        return _apply(ops.LOG, (self,))
+        return _unary(ops.LOG, self)
 
     def sqrt(self) -> Value:
         """Square root; ``sqrt(-1) = nan``."""
-        return _apply(ops.SQRT, (self,))
+        return _unary(ops.SQRT, self)
 
     def sin(self) -> Value:
-        return _apply(ops.SIN, (self,))
+        return _unary(ops.SIN, self)
 
     def cos(self) -> Value:
-        return _apply(ops.COS, (self,))
+        return _unary(ops.COS, self)
 
     def tanh(self) -> Value:
-        return _apply(ops.TANH, (self,))
+        return _unary(ops.TANH, self)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), computed without overflow: ``sigmoid(±800)`` is 1 / 0 with gradient 0."""
-        return _apply(ops.SIGMOID, (self,))
+        return _unary(ops.SIGMOID, self)
 
     def softplus(self) -> Value:
         """log(1 + e^x), stable: ``softplus(1000) = 1000`` with gradient 1."""
-        return _apply(ops.SOFTPLUS, (self,))
+        return _unary(ops.SOFTPLUS, self)
 
     def relu(self) -> Value:
         """max(x, 0); derivative 0 at 0."""
-        return _apply(ops.RELU, (self,))
+        return _unary(ops.RELU, self)
 
     def leaky_relu(self, slope: Number = 0.01) -> Value:
         """x for x > 0, else slope * x; derivative ``slope`` at 0."""
-        return _apply(ops.LEAKY_RELU.bind(_as_float(slope, "slope")), (self,))
+        return _with_constant(ops.LEAKY_RELU, self, _as_float(slope, "slope"))
 
     def abs(self) -> Value:
         """|x|; derivative 0 at 0."""
-        return _apply(ops.ABS, (self,))
+        return _unary(ops.ABS, self)
 
     def step(self) -> Value:
         """Heaviside unit step of the perceptron: 1 if x >= 0 else 0; derivative 0."""
-        return _apply(ops.STEP, (self,))
+        return _unary(ops.STEP, self)
 
     def sign(self) -> Value:
         """1 if x >= 0 else -1 (the seeds' "famous model"); derivative 0."""
-        return _apply(ops.SIGN, (self,))
+        return _unary(ops.SIGN, self)
 
     # --- comparisons and conversions --------------------------------------------------------------
 
@@ -226,13 +226,40 @@ def _as_float(x: Number, what: str) -> float:
     return float(x)
 
 
-def _apply(op: Op, inputs: tuple[Value, ...]) -> Value:
-    """Run ``op``'s rule on the inputs' data and, when recording, link the result into the graph."""
+# --- applying an op: run its rule on the inputs' data, then link the result into the graph ----------
+
+def _unary(op: Op, x: Value) -> Value:
+    out, local_grads = op.rule(FLOAT_MATH, x.data)
+    return _link(op, (x,), out, local_grads)
+
+
+def _binary(op: Op, x: Value, y: Value) -> Value:
+    out, local_grads = op.rule(FLOAT_MATH, x.data, y.data)
+    return _link(op, (x, y), out, local_grads)
+
+
+def _with_constant(op: Op, x: Value, c: Number) -> Value | NotImplementedType:
+    """``op`` with a plain number ``c`` on one side: ``c`` becomes a parameter of the op, not a node."""
+    if type(c) is not float:
+        if isinstance(c, Value) or not isinstance(c, numbers.Real):
+            return NotImplemented  # lets Python raise "unsupported operand type(s)" naming both types
+        c = float(c)
+    out, local_grads = op.rule(FLOAT_MATH, x.data, c)
+    return _link(op.bind(c), (x,), out, local_grads)
+
+
+def _apply(op: Op, inputs: tuple) -> Value:
+    """Any op on any number of inputs; numbers among them (given to sum / dot) become constant leaves."""
     primals = [x.data for x in inputs if type(x) is Value]
-    if len(primals) != len(inputs):  # numbers given to sum / dot become constant leaves
+    if len(primals) != len(inputs):
         inputs = tuple(map(_as_value, inputs))
         primals = [x.data for x in inputs]
     out, local_grads = op.rule(FLOAT_MATH, *primals, *op.params)
+    return _link(op, inputs, out, local_grads)
+
+
+def _link(op: Op, inputs: tuple[Value, ...], out: float, local_grads: tuple) -> Value:
+    """A new node holding ``out``; when recording, it remembers ``op``, its inputs and local derivatives."""
     node = Value.__new__(Value)
     node.data = out
     node.grad = 0.0
@@ -248,15 +275,6 @@ def _apply(op: Op, inputs: tuple[Value, ...]) -> Value:
         node._children = node._local_grads = ()
         node._op = None
     return node
-
-
-def _apply_constant(op: Op, x: Value, c: Number) -> Value | NotImplementedType:
-    """``op`` with a plain number ``c`` on one side: ``c`` becomes a parameter of the op, not a node."""
-    if type(c) is not float:
-        if isinstance(c, Value) or not isinstance(c, numbers.Real):
-            return NotImplemented  # lets Python raise "unsupported operand type(s)" naming both types
-        c = float(c)
-    return _apply(op.bind(c), (x,))
 
 
 # --- n-ary nodes ----------------------------------------------------------------------------------
