@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import numbers
+from collections.abc import Callable, Iterable, Sequence
 
 from engine._mode import no_grad
 from engine.value import Number, Value, grad
@@ -23,16 +24,32 @@ def _table(rows: list[tuple[int, float, float, bool]], title: str) -> str:
     return "\n".join(lines)
 
 
-def _points(inputs: Sequence[Value | Number]) -> list[float]:
+def _points(inputs: Iterable[Value | Number]) -> list[float]:
+    try:
+        inputs = list(inputs)
+    except TypeError:
+        raise TypeError(f"inputs must be a sequence of numbers or Values, got {type(inputs).__name__}") from None
+    if not inputs:
+        raise ValueError("inputs is empty: give at least one point to check the gradient at")
     points = []
     for index, x in enumerate(inputs):
         if isinstance(x, Value):
             points.append(x.data)
-        elif isinstance(x, (int, float)) or hasattr(x, "__float__"):
+        elif isinstance(x, numbers.Real):
             points.append(float(x))
         else:
-            raise TypeError(f"gradcheck inputs must be numbers or Values, got {type(x).__name__} at {index}")
+            raise TypeError(f"inputs[{index}] must be a number or a Value, got {type(x).__name__}: {x!r}")
     return points
+
+
+def _check_options(f: object, eps: float, atol: float, rtol: float) -> None:
+    if not callable(f):
+        raise TypeError(f"f must be a function of Values returning a Value, got {type(f).__name__}")
+    for name, value, lowest in (("eps", eps, "> 0"), ("atol", atol, ">= 0"), ("rtol", rtol, ">= 0")):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
+        if not math.isfinite(value) or value < 0 or (name == "eps" and value == 0):
+            raise ValueError(f"{name} must be finite and {lowest}, got {value!r}")
 
 
 def _call(f: Callable[..., Value], xs: list[Value]) -> Value:
@@ -84,6 +101,7 @@ def gradcheck(
     whose message is a table (input, analytical, numerical, difference), or returns False when
     ``raise_exception=False``.
     """
+    _check_options(f, eps, atol, rtol)
     points = _points(inputs)
     xs = [Value(p) for p in points]
     analytical = grad(_call(f, xs), xs)
@@ -102,6 +120,7 @@ def gradgradcheck(
 ) -> bool:
     """Check second derivatives: each row of the Hessian from ``grad(..., create_graph=True)`` against
     central differences of the first derivatives. Options as in ``gradcheck``."""
+    _check_options(f, eps, atol, rtol)
     points = _points(inputs)
     for i in range(len(points)):
 

@@ -250,7 +250,7 @@ def _softplus(m, x):
 # --- kinks: PyTorch's minimum-norm subgradient ----------------------------------------------------
 
 def _relu(m, x):
-    return m.relu(x), (1.0 if x > 0 else 0.0,)
+    return m.relu(x), (0.0 if x <= 0 else 1.0,)  # nan passes its gradient on, as in PyTorch
 
 
 def _leaky_relu(m, x, slope):

@@ -281,25 +281,45 @@ def _link(op: Op, inputs: tuple[Value, ...], out: float, local_grads: tuple) -> 
 
 def sum(values: Iterable[Value | Number], start: Value | Number = 0) -> Value:
     """Σ values (+ start) as ONE node with a child per term; numbers become constant leaves."""
-    inputs = tuple(values)
-    if isinstance(start, Value) or _as_float(start, "start") != 0:
-        inputs += (start,)
+    terms = _tuple_of(values, "values")
+    inputs = terms + (start,) if isinstance(start, Value) or _as_float(start, "start") != 0 else terms
     if not inputs:
         return Value(0.0)
-    return _apply(ops.SUM, inputs)
+    try:
+        return _apply(ops.SUM, inputs)
+    except TypeError:
+        _check_terms(terms, "values")
+        raise
 
 
 def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number], start: Value | Number = 0) -> Value:
     """Σ wᵢxᵢ (+ start) as ONE node: a neuron's summation function, with ``start`` as its bias."""
-    ws, xs = tuple(ws), tuple(xs)
+    ws, xs = _tuple_of(ws, "ws"), _tuple_of(xs, "xs")
     if len(ws) != len(xs):
-        raise ValueError(f"dot() needs as many weights as inputs, got {len(ws)} weights and {len(xs)} inputs")
-    inputs = ws + xs
-    if isinstance(start, Value) or _as_float(start, "start") != 0:
-        inputs += (start,)
+        raise ValueError(f"dot() needs as many weights as inputs, got {len(ws)} weights (ws) and {len(xs)} inputs (xs)")
+    inputs = ws + xs + (start,) if isinstance(start, Value) or _as_float(start, "start") != 0 else ws + xs
     if not inputs:
         return Value(0.0)
-    return _apply(ops.DOT, inputs)
+    try:
+        return _apply(ops.DOT, inputs)
+    except TypeError:
+        _check_terms(ws, "ws")
+        _check_terms(xs, "xs")
+        raise
+
+
+def _tuple_of(items: Iterable, name: str) -> tuple:
+    try:
+        return tuple(items)
+    except TypeError:
+        raise TypeError(f"{name} must be an iterable of Values or numbers, got {type(items).__name__}") from None
+
+
+def _check_terms(terms: tuple, name: str) -> None:
+    # Only on the error path, so the common case pays nothing: name the first term that is not a number.
+    for index, term in enumerate(terms):
+        if not isinstance(term, (Value, numbers.Real)):
+            raise TypeError(f"{name}[{index}] must be a Value or a real number, got {type(term).__name__}: {term!r}")
 
 
 # --- graph walks: explicit stacks, never recursion ------------------------------------------------
@@ -388,7 +408,7 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad() output must be a Value, got {type(output).__name__}")
-    inputs = list(inputs)
+    inputs = list(_tuple_of(inputs, "inputs"))
     for index, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad() inputs must be Values, got {type(x).__name__} at position {index}")
@@ -402,5 +422,7 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
 
 def zero_grad(root: Value) -> None:
     """Reset ``.grad`` to 0.0 on every node of ``root``'s graph."""
+    if not isinstance(root, Value):
+        raise TypeError(f"zero_grad() root must be a Value (the output of the graph), got {type(root).__name__}")
     for node in _reverse_topological_order(root):
         node.grad = 0.0

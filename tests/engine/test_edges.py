@@ -91,3 +91,9 @@ def test_no_python_math_error_escapes_any_op_at_extreme_inputs():
             out = op(x)
             out.backward()  # must not raise either
             assert isinstance(out.data, float) and isinstance(x.grad, float)
+
+
+def test_relu_passes_the_gradient_through_at_nan_like_pytorch():
+    x = Value(NAN)
+    x.relu().backward()
+    assert x.grad == 1.0  # PyTorch: threshold_backward keeps the gradient unless x <= 0

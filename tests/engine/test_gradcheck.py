@@ -87,3 +87,31 @@ def test_gradcheck_rejects_a_function_that_does_not_return_a_value():
 
 def test_gradcheck_accepts_values_as_inputs():
     assert gradcheck(lambda x: x.exp(), [Value(0.5)]) is True
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"eps": 0.0}, ValueError, "eps must be finite and > 0"),
+        ({"eps": float("nan")}, ValueError, "eps must be finite"),
+        ({"eps": "1e-6"}, TypeError, "eps must be a real number"),
+        ({"atol": -1.0}, ValueError, "atol must be finite and >= 0"),
+        ({"rtol": float("nan")}, ValueError, "rtol must be finite"),
+    ],
+)
+def test_gradcheck_options_are_validated_by_name(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        gradcheck(lambda x: x * x, [1.0], **kwargs)
+    with pytest.raises(error, match=message):
+        gradgradcheck(lambda x: x * x, [1.0], **kwargs)
+
+
+def test_gradcheck_inputs_and_function_are_validated_by_name():
+    with pytest.raises(TypeError, match="f must be a function"):
+        gradcheck(None, [1.0])
+    with pytest.raises(TypeError, match="inputs must be a sequence"):
+        gradcheck(lambda x: x, None)
+    with pytest.raises(ValueError, match="inputs is empty"):
+        gradcheck(lambda: Value(1.0), [])
+    with pytest.raises(TypeError, match=r"inputs\[0\] must be a number"):
+        gradcheck(lambda x: x, ["1"])

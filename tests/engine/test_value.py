@@ -93,7 +93,7 @@ def test_sum_and_dot_accept_numbers_and_start():
 
 
 def test_dot_with_mismatched_lengths_names_both_lengths():
-    with pytest.raises(ValueError, match="3 weights and 2 inputs"):
+    with pytest.raises(ValueError, match=r"3 weights \(ws\) and 2 inputs \(xs\)"):
         engine.dot([1, 2, 3], [1, 2])
 
 
@@ -160,3 +160,21 @@ def test_zero_grad_resets_every_node_of_the_graph():
     assert x.grad != 0 and y.grad != 0
     engine.zero_grad(z)
     assert x.grad == y.grad == z.grad == 0.0
+
+
+def test_sum_and_dot_name_the_argument_that_is_not_a_sequence_of_numbers():
+    with pytest.raises(TypeError, match="values must be an iterable"):
+        engine.sum(None)
+    with pytest.raises(TypeError, match=r"values\[1\] must be a Value or a real number, got str"):
+        engine.sum([Value(1.0), "2"])
+    with pytest.raises(TypeError, match=r"xs\[0\] must be a Value or a real number, got NoneType"):
+        engine.dot([Value(1.0)], [None])
+    with pytest.raises(TypeError, match="ws must be an iterable"):
+        engine.dot(None, [1.0])
+
+
+def test_zero_grad_and_grad_name_their_bad_arguments():
+    with pytest.raises(TypeError, match="root must be a Value"):
+        engine.zero_grad([Value(1.0)])
+    with pytest.raises(TypeError, match="inputs must be an iterable"):
+        engine.grad(Value(1.0).exp(), None)
