@@ -12,24 +12,57 @@ from collections.abc import Iterable, Sequence
 
 import engine
 from engine import Value
+from nn._checks import check_real, short
 
 Scalar = Value | float
 
 
-def _pairs(predictions: Scalar | Sequence[Scalar], targets: Scalar | Sequence[Scalar], name: str) -> list[tuple]:
-    """[(prediction, target), ...] from two scalars or two equal-length sequences."""
-    if isinstance(predictions, (Value, numbers.Real)):
-        if not isinstance(targets, (Value, numbers.Real)):
-            raise TypeError(f"{name}: a single prediction needs a single target, got {type(targets).__name__}")
+def _is_scalar(x: object) -> bool:
+    return isinstance(x, (Value, numbers.Real))
+
+
+def _pairs(
+    predictions: Scalar | Sequence[Scalar], targets: Scalar | Sequence[Scalar], loss: str,
+    names: tuple[str, str] = ("predictions", "targets"),
+) -> list[tuple]:
+    """[(prediction, target), ...] from two scalars or two equal-length sequences; ``names`` are the arguments'."""
+    prediction_name, target_name = names
+    if _is_scalar(predictions):
+        if not _is_scalar(targets):
+            raise TypeError(
+                f"{loss}: a single prediction needs a single target ({target_name}), got "
+                f"{type(targets).__name__}: {short(targets)}"
+            )
         return [(predictions, targets)]
-    if isinstance(targets, (Value, numbers.Real)):
-        raise TypeError(f"{name}: a sequence of predictions needs a sequence of targets, got one number")
-    predictions, targets = list(predictions), list(targets)
+    if _is_scalar(targets):
+        raise TypeError(f"{loss}: a sequence of predictions needs a sequence of {target_name}, got one number")
+    predictions = _as_list(predictions, prediction_name, loss)
+    targets = _as_list(targets, target_name, loss)
     if len(predictions) != len(targets):
-        raise ValueError(f"{name}: got {len(predictions)} predictions but {len(targets)} targets")
+        said = [kind if name == kind else f"{kind} ({name})" for kind, name in zip(("predictions", "targets"), names)]
+        raise ValueError(f"{loss}: got {len(predictions)} {said[0]} but {len(targets)} {said[1]}")
     if not predictions:
-        raise ValueError(f"{name}: needs at least one prediction")
+        raise ValueError(f"{loss}: {prediction_name} is empty; needs at least one prediction")
     return list(zip(predictions, targets))
+
+
+def _as_list(items: object, name: str, loss: str) -> list:
+    """``items`` as a list of Values / real numbers; else TypeError naming ``name`` and the bad entry."""
+    if isinstance(items, (str, bytes)):
+        raise TypeError(f"{loss}: {name} must be a number, a Value or a sequence of them, got {short(items)}")
+    try:
+        items = list(items)
+    except TypeError:
+        raise TypeError(
+            f"{loss}: {name} must be a number, a Value or a sequence of them, got {type(items).__name__}: "
+            f"{short(items)}"
+        ) from None
+    for index, item in enumerate(items):
+        if not _is_scalar(item):
+            raise TypeError(
+                f"{loss}: {name}[{index}] must be a real number or a Value, got {type(item).__name__}: {short(item)}"
+            )
+    return items
 
 
 def _mean(terms: list[Value]) -> Value:
@@ -65,7 +98,7 @@ def binary_cross_entropy(probabilities: Scalar | Sequence[Scalar], targets: Scal
     inside the clamp ours is 0, theirs ±1e12). For probabilities that saturate, prefer ``bce_with_logits``.
     """
     terms = []
-    for p, y in _pairs(probabilities, targets, "binary_cross_entropy"):
+    for p, y in _pairs(probabilities, targets, "binary_cross_entropy", ("probabilities", "targets")):
         term = y * _clamped_log(p) + (1 - y) * _clamped_log(1 - p)
         terms.append(-term)
     return _mean(terms)
@@ -79,7 +112,7 @@ def bce_with_logits(logits: Scalar | Sequence[Scalar], targets: Scalar | Sequenc
     BCE-with-logits of z = -800, y = 1 is 800 with gradient -1.
     """
     terms = []
-    for z, y in _pairs(logits, targets, "bce_with_logits"):
+    for z, y in _pairs(logits, targets, "bce_with_logits", ("logits", "targets")):
         z = _as_value(z)
         terms.append(z.softplus() - z * y)
     return _mean(terms)
@@ -95,10 +128,18 @@ def _log_sum_exp(logits: list[Value]) -> Value:
 
 def _check_class(target: object, classes: int) -> int:
     if isinstance(target, bool) or not isinstance(target, numbers.Integral):
-        raise TypeError(f"cross_entropy target must be a class index (int), got {type(target).__name__}: {target!r}")
+        raise TypeError(
+            f"cross_entropy target must be a class index (int), got {type(target).__name__}: {short(target)}"
+        )
     if not 0 <= target < classes:
-        raise ValueError(f"cross_entropy target {target} is out of range for {classes} classes")
+        raise ValueError(f"cross_entropy target {short(target)} is out of range for {classes} classes")
     return int(target)
+
+
+def _rows(logits: object) -> list:
+    if isinstance(logits, (str, bytes)) or not isinstance(logits, Iterable):
+        raise TypeError(f"cross_entropy: logits must be a list of rows of class scores, got {short(logits)}")
+    return list(logits)
 
 
 def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target: int | Sequence[int]) -> Value:
@@ -107,17 +148,18 @@ def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target:
     ``logits``: one list of class scores with an int ``target``, or a batch (list of lists) with a list of
     targets (the mean is returned). Cross-entropy of [1000, 0] with target 1 is 1000, gradient [1, -1].
     """
-    if isinstance(target, (numbers.Number, Value)):  # one row; a non-int target is rejected below
-        batch, targets = [logits], [target]
+    if isinstance(target, (numbers.Number, Value, str, bytes)) or not isinstance(target, Iterable):
+        batch, targets = [logits], [target]  # one row; a target that is not an int is rejected below
     else:
-        batch, targets = list(logits), list(target)
+        batch, targets = _rows(logits), list(target)
         if len(batch) != len(targets):
             raise ValueError(f"cross_entropy: got {len(batch)} rows of logits but {len(targets)} targets")
         if not batch:
             raise ValueError("cross_entropy: needs at least one row of logits")
     terms = []
-    for row, label in zip(batch, targets):
-        row = [_as_value(z) for z in row]
+    for index, (row, label) in enumerate(zip(batch, targets)):
+        name = "logits" if len(batch) == 1 else f"logits[{index}]"
+        row = [_as_value(z) for z in _as_list(row, name, "cross_entropy")]
         if not row:
             raise ValueError("cross_entropy: a row of logits is empty")
         label = _check_class(label, len(row))
@@ -126,10 +168,14 @@ def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target:
 
 
 def hinge(score: Scalar | Sequence[Scalar], y: Scalar | Sequence[Scalar], margin: float = 1.0) -> Value:
-    """max(0, margin - y·score) for labels y in {-1, +1}: micrograd's SVM loss (``MultiMarginLoss`` in 2D)."""
-    return _mean([(margin - y_i * _as_value(s)).relu() for s, y_i in _pairs(score, y, "hinge")])
+    """max(0, margin - y·score) for labels y in {-1, +1}: micrograd's SVM loss (``MultiMarginLoss`` in 2D).
+
+    ``margin`` is a real number >= 0.
+    """
+    margin = check_real(margin, "hinge margin")
+    return _mean([(margin - y_i * _as_value(s)).relu() for s, y_i in _pairs(score, y, "hinge", ("score", "y"))])
 
 
 def l2(parameters: Iterable[Value]) -> Value:
     """Σ p²: the L2 penalty (multiply by its strength, e.g. ``1e-4 * l2(model.parameters())``)."""
-    return engine.sum([p * p for p in parameters])
+    return engine.sum([p * p for p in _as_list(parameters, "parameters", "l2")])

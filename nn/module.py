@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 import os
 import random
 from collections.abc import Callable, Iterator, Sequence
@@ -10,6 +9,7 @@ from typing import Any
 
 from engine import Value, dot
 from nn import init as _init
+from nn._checks import bad_input, check_inputs, check_int, short
 
 Activation = Callable[[Value], Value]
 
@@ -26,25 +26,41 @@ ACTIVATIONS: dict[str, Activation | None] = {
 }
 
 
-def _resolve_activation(activation: str | Activation) -> Activation | None:
+def _resolve_activation(activation: str | Activation, name: str = "activation") -> Activation | None:
+    """The Value method (or None for "linear") for an activation name or callable; ``name`` is the argument."""
     if isinstance(activation, str):
         try:
             return ACTIVATIONS[activation]
         except KeyError:
             raise ValueError(
-                f"activation must be one of {sorted(ACTIVATIONS)} or a callable Value -> Value, got {activation!r}"
+                f"{name} must be one of {sorted(ACTIVATIONS)} (activation names) or a callable Value -> Value, "
+                f"got {short(activation)}"
             ) from None
     if callable(activation):
         return activation
-    raise TypeError(f"activation must be a name or a callable Value -> Value, got {type(activation).__name__}")
+    raise TypeError(
+        f"{name} must be an activation name or a callable Value -> Value, got {type(activation).__name__}: "
+        f"{short(activation)}"
+    )
 
 
 def _check_size(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__}: {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
+    return check_int(value, name, minimum=1)
+
+
+def _is_size(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _neuron_names(nin: int) -> Iterator[str]:
+    yield from (f"w.{index}" for index in range(nin))
+    yield "b"
+
+
+def _layer_names(nin: int, nout: int) -> Iterator[str]:
+    for index in range(nout):
+        for name in _neuron_names(nin):
+            yield f"neurons.{index}.{name}"
 
 
 def _show(value: Any) -> str:
@@ -55,17 +71,18 @@ def _show(value: Any) -> str:
 
 
 def _check_length(x: Sequence, nin: int, owner: str) -> None:
-    try:
-        given = len(x)
-    except TypeError:
-        raise TypeError(f"{owner} input must be a sequence of numbers or Values, got {type(x).__name__}") from None
-    if given != nin:
-        raise ValueError(f"{owner} expects {nin} inputs, got {given}")
+    check_inputs(x, nin, owner)
 
 
-def _as_values(x: Sequence) -> list[Value]:
+def _as_values(x: Sequence, owner: str) -> list[Value]:
     # Once per forward, so that every neuron of a layer shares the same input leaves.
-    return [v if isinstance(v, Value) else Value(v) for v in x]
+    try:
+        return [v if isinstance(v, Value) else Value(v) for v in x]
+    except (TypeError, ValueError):
+        error = bad_input(x, owner)
+        if error is None:
+            raise
+        raise error from None
 
 
 class Module:
@@ -155,6 +172,22 @@ class Module:
         """The keyword arguments that rebuild this module's shape (not its weights)."""
         return {}
 
+    @classmethod
+    def _parameter_count(cls, config: dict[str, Any]) -> int | None:
+        """How many parameters ``cls(**config)`` would hold, WITHOUT building it; None when unknown.
+
+        Loading a file checks this against its state_dict first, so a tiny file cannot ask for a huge model.
+        """
+        return None
+
+    @classmethod
+    def _parameter_names(cls, config: dict[str, Any]) -> Iterator[str] | None:
+        """The dotted names ``cls(**config).named_parameters()`` would yield, lazily, without building it.
+
+        Only called when ``_parameter_count(config)`` is an int; None when unknown.
+        """
+        return None
+
     def __repr__(self) -> str:
         arguments = ", ".join(f"{key}={_show(value)}" for key, value in self._config().items())
         return f"{type(self).__name__}({arguments})"
@@ -179,17 +212,24 @@ class Neuron(Module):
         fan_out: int = 1,
     ) -> None:
         self.nin = _check_size(nin, "nin")
+        fan_out = _check_size(fan_out, "fan_out")
+        self._activate = _resolve_activation(activation)
         draw = _init.resolve(init)
-        rng = _init.make_rng(rng)
+        rng = _init.make_rng(rng, "rng")
         self.w = [Value(draw(self.nin, fan_out, rng)) for _ in range(self.nin)]
         self.b = Value(0.0)
         self.activation = activation
-        self._activate = _resolve_activation(activation)
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         """The neuron's output for one input vector of ``nin`` numbers or Values."""
-        _check_length(x, self.nin, "Neuron")
-        return self._forward(x)
+        _check_length(x, self.nin, type(self).__name__)
+        try:
+            return self._forward(x)
+        except (TypeError, ValueError):
+            error = bad_input(x, type(self).__name__)  # only on the error path: the forward stays lean
+            if error is None:
+                raise
+            raise error from None
 
     def _forward(self, x: Sequence[Value | float]) -> Value:
         # The hot path of training: no checks here, callers have checked the length.
@@ -202,6 +242,15 @@ class Neuron(Module):
 
     def _config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation}
+
+    @classmethod
+    def _parameter_count(cls, config: dict[str, Any]) -> int | None:
+        nin = config.get("nin")
+        return nin + 1 if _is_size(nin) else None
+
+    @classmethod
+    def _parameter_names(cls, config: dict[str, Any]) -> Iterator[str]:
+        return _neuron_names(config["nin"])
 
 
 class Layer(Module):
@@ -220,14 +269,16 @@ class Layer(Module):
     ) -> None:
         self.nin = _check_size(nin, "nin")
         self.nout = _check_size(nout, "nout")
-        rng = _init.make_rng(rng)
+        _resolve_activation(activation)
+        _init.resolve(init)
+        rng = _init.make_rng(rng, "rng")
         self.neurons = [Neuron(self.nin, activation, init, rng, fan_out=self.nout) for _ in range(self.nout)]
         self.activation = activation
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         """One output Value per neuron, as a list (even for one neuron)."""
         _check_length(x, self.nin, "Layer")
-        return self._forward(_as_values(x))
+        return self._forward(_as_values(x, "Layer"))
 
     def _forward(self, x: Sequence[Value]) -> list[Value]:
         return [neuron._forward(x) for neuron in self.neurons]
@@ -237,6 +288,15 @@ class Layer(Module):
 
     def _config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    @classmethod
+    def _parameter_count(cls, config: dict[str, Any]) -> int | None:
+        nin, nout = config.get("nin"), config.get("nout")
+        return (nin + 1) * nout if _is_size(nin) and _is_size(nout) else None
+
+    @classmethod
+    def _parameter_names(cls, config: dict[str, Any]) -> Iterator[str]:
+        return _layer_names(config["nin"], config["nout"])
 
 
 class MLP(Module):
@@ -260,12 +320,16 @@ class MLP(Module):
     ) -> None:
         self.nin = _check_size(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or len(nouts) == 0:
-            raise TypeError(f"nouts must be a non-empty list of layer widths, got {nouts!r}")
+            raise TypeError(f"nouts must be a non-empty list of layer widths, got {short(nouts)}")
         self.nouts = [_check_size(width, f"nouts[{index}]") for index, width in enumerate(nouts)]
+        # Checked here, whatever the depth: with one layer, ``activation`` is used by no layer.
+        _resolve_activation(activation, "activation")
+        _resolve_activation(output_activation, "output_activation")
+        _init.resolve(init)
         self.activation = activation
         self.output_activation = output_activation
         self.init = init
-        rng = _init.make_rng(seed)
+        rng = _init.make_rng(seed, "seed")
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [
@@ -276,7 +340,7 @@ class MLP(Module):
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         """The network's output: a Value when the last layer has one neuron, else a list."""
         _check_length(x, self.nin, "MLP")
-        x = _as_values(x)
+        x = _as_values(x, "MLP")
         for layer in self.layers:
             x = layer._forward(x)
         return x[0] if len(x) == 1 else x
@@ -296,6 +360,21 @@ class MLP(Module):
         if self.init != "uniform":
             config["init"] = self.init
         return config
+
+    @classmethod
+    def _parameter_count(cls, config: dict[str, Any]) -> int | None:
+        nin, nouts = config.get("nin"), config.get("nouts")
+        if not _is_size(nin) or not isinstance(nouts, list) or not all(_is_size(width) for width in nouts):
+            return None  # the constructor will say what is wrong
+        sizes = [nin, *nouts]
+        return sum((fan_in + 1) * nout for fan_in, nout in zip(sizes, sizes[1:]))
+
+    @classmethod
+    def _parameter_names(cls, config: dict[str, Any]) -> Iterator[str]:
+        sizes = [config["nin"], *config["nouts"]]
+        for index, (fan_in, nout) in enumerate(zip(sizes, sizes[1:])):
+            for name in _layer_names(fan_in, nout):
+                yield f"layers.{index}.{name}"
 
     def __repr__(self) -> str:
         header = ", ".join(f"{key}={_show(value)}" for key, value in self._config().items())

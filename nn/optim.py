@@ -7,27 +7,28 @@ The learning rate may be a number or a schedule: a callable of the step number t
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Iterable
 
 from engine import Value
+from nn._checks import check_real, short
 
 LearningRate = float | Callable[[int], float]
 
 
-def _check_number(value: object, name: str, low: float = 0.0, high: float = math.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
-    if not low <= value < high:
-        raise ValueError(f"{name} must be in [{low}, {high}), got {value!r}")
-    return float(value)
+_check_number = check_real  # (value, name, low=0.0, high=inf) -> float
 
 
 class Optimizer:
     """Base: holds the parameter list, the step count and the learning rate (a number or a schedule)."""
 
     def __init__(self, params: Iterable[Value], lr: LearningRate) -> None:
-        self.params = list(params)
+        try:
+            self.params = list(params)
+        except TypeError:
+            raise TypeError(
+                f"params must be an iterable of Values (model.parameters()), got {type(params).__name__}: "
+                f"{short(params)}"
+            ) from None
         for index, parameter in enumerate(self.params):
             if not isinstance(parameter, Value):
                 raise TypeError(f"params must be Values, got {type(parameter).__name__} at position {index}")
@@ -131,7 +132,7 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+            raise TypeError(f"betas must be a pair (beta1, beta2), got {short(betas)}")
         self.betas = (_check_number(betas[0], "betas[0]", high=1.0), _check_number(betas[1], "betas[1]", high=1.0))
         self.eps = _check_number(eps, "eps")
         self.weight_decay = _check_number(weight_decay, "weight_decay")

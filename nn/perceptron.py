@@ -10,8 +10,8 @@ from typing import Any
 import engine
 from engine import Value
 from nn import init as _init
+from nn._checks import bad_input, check_int, check_real, short
 from nn.module import Neuron, _check_length
-from nn.optim import _check_number
 
 
 class Perceptron(Neuron):
@@ -32,7 +32,7 @@ class Perceptron(Neuron):
         seed: int | random.Random | None = None,
     ) -> None:
         super().__init__(nin, "step", init, seed)
-        self.lr = _check_number(lr, "lr")
+        self.lr = check_real(lr, "lr")
         self.init = init
 
     def predict(self, x: Sequence[Value | float]) -> int:
@@ -43,8 +43,14 @@ class Perceptron(Neuron):
         """One perceptron-rule step on example (x, y); returns the error y − ŷ (0 when nothing changed)."""
         _check_length(x, self.nin, "Perceptron")
         if isinstance(y, bool) or not isinstance(y, numbers.Integral) or y not in (0, 1):
-            raise ValueError(f"Perceptron label y must be 0 or 1, got {y!r}")
-        z = engine.dot(self.w, x, start=self.b)
+            raise ValueError(f"Perceptron label y must be 0 or 1, got {short(y)}")
+        try:
+            z = engine.dot(self.w, x, start=self.b)
+        except (TypeError, ValueError):
+            error = bad_input(x, "Perceptron")
+            if error is None:
+                raise
+            raise error from None
         error = int(y) - (1 if z.data >= 0 else 0)
         if error:
             criterion = -error * z  # = max(0, −y±·z) on a mistake, with y± = error
@@ -56,10 +62,17 @@ class Perceptron(Neuron):
     def fit(self, xs: Sequence[Sequence[Value | float]], ys: Sequence[int], epochs: int = 20) -> list[int]:
         """Sweep the examples in order up to ``epochs`` times, stopping after an epoch with no mistake.
 
-        Returns the number of mistakes in each epoch run; converged when the last entry is 0.
+        Returns the number of mistakes in each epoch run; converged when the last entry is 0. ``epochs`` is
+        an int >= 0 (0 runs nothing and returns []).
         """
+        epochs = check_int(epochs, "epochs", minimum=0)
+        for name, items in (("xs", xs), ("ys", ys)):
+            try:
+                len(items)
+            except TypeError:
+                raise TypeError(f"fit: {name} must be a sequence, got {type(items).__name__}: {short(items)}") from None
         if len(xs) != len(ys):
-            raise ValueError(f"fit: got {len(xs)} inputs but {len(ys)} labels")
+            raise ValueError(f"fit: got {len(xs)} inputs (xs) but {len(ys)} labels (ys)")
         mistakes_per_epoch = []
         for _ in range(epochs):
             mistakes = sum(1 for x, y in zip(xs, ys) if self.update(x, y) != 0)

@@ -14,6 +14,8 @@ import os
 import tempfile
 from typing import TYPE_CHECKING, Any
 
+from nn._checks import short
+
 if TYPE_CHECKING:
     from engine import Value
     from nn.module import Module
@@ -23,7 +25,7 @@ VERSION = 1
 
 
 def _describe(keys: list[str], limit: int = 5) -> str:
-    shown = ", ".join(repr(key) for key in keys[:limit])
+    shown = ", ".join(short(key) for key in keys[:limit])
     more = f" (and {len(keys) - limit} more)" if len(keys) > limit else ""
     return shown + more
 
@@ -51,8 +53,11 @@ def check_state_dict(module: Module, state_dict: Any, strict: bool = True) -> li
             continue
         data = state_dict[name]
         if isinstance(data, bool) or not isinstance(data, numbers.Real):
-            raise TypeError(f"state_dict[{name!r}] must be a real number, got {type(data).__name__}: {data!r}")
-        updates.append((parameter, float(data)))
+            raise TypeError(f"state_dict[{name!r}] must be a real number, got {type(data).__name__}: {short(data)}")
+        try:
+            updates.append((parameter, float(data)))
+        except OverflowError:  # an int like 10**400: no float holds it
+            raise ValueError(f"state_dict[{name!r}] is too large for a float: {short(data)}") from None
     return updates
 
 
@@ -77,8 +82,8 @@ def save(module: Module, path: str | os.PathLike) -> None:
         "config": _config_for_file(module),
         "state_dict": module.state_dict(),
     }
+    path = _check_path(path)
     text = json.dumps(document, indent=1)  # serialize first: a failure here touches no file
-    path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
@@ -95,20 +100,33 @@ def save(module: Module, path: str | os.PathLike) -> None:
         raise
 
 
+def _check_path(path: Any) -> str:
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"path must be a str or an os.PathLike, got {type(path).__name__}: {short(path)}")
+    return os.fspath(path)
+
+
 def read(path: str | os.PathLike) -> dict[str, Any]:
     """The checked contents of a file written by ``save``: format, version, class, config and state_dict."""
-    path = os.fspath(path)
-    with open(path, encoding="utf-8") as file:
-        text = file.read()
+    path = _check_path(path)
+    with open(path, "rb") as file:
+        raw = file.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not a text file in UTF-8 (corrupt or not a model file?): {error}") from None
     try:
         document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON (truncated or corrupt file?): {error}") from None
+    except (ValueError, RecursionError, OverflowError) as error:
+        # ValueError: bad syntax, or an integer over Python's 4,300-digit limit; RecursionError: nesting
+        # deeper than the json decoder's stack.
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)[:200]
+        raise ValueError(f"{path} is not valid JSON (truncated or corrupt file?): {reason}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"{path} is not a chainrule model file (no \"format\": {FORMAT!r} field)")
     version = document.get("version")
-    if version != VERSION:
-        raise ValueError(f"{path} has format version {version!r}; this chainrule reads version {VERSION}")
+    if type(version) is not int or version != VERSION:
+        raise ValueError(f"{path} has format version {short(version)}; this chainrule reads version {VERSION}")
     for key in ("class", "config", "state_dict"):
         if key not in document:
             raise ValueError(f"{path} has no {key!r} field")
@@ -117,21 +135,59 @@ def read(path: str | os.PathLike) -> dict[str, Any]:
     return document
 
 
+def _check_size_before_building(cls: type[Module], config: dict[str, Any], state_dict: dict, path: str) -> None:
+    """Refuse a config whose parameter count differs from the state_dict's, BEFORE building the model.
+
+    The state_dict holds every weight, so this bounds the model by the file's size: a tiny file cannot ask
+    for a huge model. The names are walked lazily and the walk stops early, so the cost is bounded the same way.
+    """
+    expected = cls._parameter_count(config)
+    if expected is None or expected == len(state_dict):
+        return
+    missing, walked_all = [], True
+    for name in cls._parameter_names(config):  # each present name is in the file: the walk is bounded by it
+        if name not in state_dict:
+            missing.append(name)
+            if len(missing) > 5:
+                walked_all = False
+                break
+    problems = []
+    if missing:
+        problems.append(f"missing keys: {_describe(missing[:5])}" + ("" if walked_all else " and more"))
+    if walked_all:
+        names = set(cls._parameter_names(config))
+        unexpected = [key for key in state_dict if key not in names]
+        if unexpected:
+            problems.append(f"unexpected keys: {_describe(unexpected)}")
+    raise ValueError(
+        f"{path}: state_dict does not match its config {cls.__name__}(**{short(config)}), which has {expected} "
+        f"parameters but the state_dict has {len(state_dict)} (a wrong layer size shows up as missing or unexpected "
+        f"keys): " + "; ".join(problems)
+    )
+
+
+def _name(value: Any) -> str:
+    """A class name as written (no quotes) when it is a short string, else its shortened repr."""
+    return value if isinstance(value, str) and len(value) <= 60 else short(value)
+
+
 def load(cls: type[Module], path: str | os.PathLike) -> Module:
     """A new ``cls`` built from the file's config, holding the file's weights."""
     document = read(path)
+    path = os.fspath(path)
     if document["class"] != cls.__name__:
-        raise ValueError(f"{os.fspath(path)} holds a {document['class']}, not a {cls.__name__}")
+        raise ValueError(f"{path} holds a {_name(document['class'])}, not a {cls.__name__}")
     config = document["config"]
     if not isinstance(config, dict):
         raise ValueError(
-            f"{os.fspath(path)} has no constructor config (the model used a callable); build the "
+            f"{path} has no constructor config (the model used a callable); build the "
             f"{cls.__name__} yourself and call model.load_weights(path)"
         )
+    _check_size_before_building(cls, config, document["state_dict"], path)
     try:
         module = cls(**config)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{os.fspath(path)}: cannot build {cls.__name__}(**{config!r}): {error}") from None
+        raise ValueError(f"{path}: cannot build {cls.__name__}(**{short(config)}): {error}") from None
     module.load_state_dict(document["state_dict"], strict=True)
     return module
 
@@ -144,7 +200,7 @@ def load_weights(module: Module, path: str | os.PathLike, strict: bool = True) -
         ours = _config_for_file(module)
         if ours is not None and ours != config:
             raise ValueError(
-                f"{os.fspath(path)} holds a model of another shape: file {document['class']}({config}), "
-                f"this model {type(module).__name__}({ours})"
+                f"{os.fspath(path)} holds a model of another shape: file {_name(document['class'])}"
+                f"(**{short(config)}), this model {type(module).__name__}(**{short(ours)})"
             )
     module.load_state_dict(document["state_dict"], strict=strict)
