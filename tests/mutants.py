@@ -127,18 +127,21 @@ def run(mutant: tuple[str, str] | None, profile: str) -> tuple[str, str, float]:
     environment.pop(ENVIRONMENT_VARIABLE, None)
     if mutant is not None:
         environment[ENVIRONMENT_VARIABLE] = ":".join(mutant)
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "-rf", "-p", "no:cacheprovider", "-p", "mutants"]
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-rfE", "-p", "no:cacheprovider", "-p", "mutants"]
     start = time.perf_counter()
     result = subprocess.run(
         command + _suite(), cwd=ROOT, env=environment, capture_output=True, text=True, check=False
     )
     seconds = time.perf_counter() - start
-    failed = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("FAILED ")]
-    first = failed[0].split("::", 1)[-1] if failed else ""
-    status = {0: "survived", 1: "caught"}.get(result.returncode, f"error (exit {result.returncode})")
-    if status.startswith("error"):
-        first = (result.stdout + result.stderr).strip().splitlines()[-1:][0] if result.stdout + result.stderr else ""
-    return status, first, seconds
+    lines = result.stdout.splitlines()
+    failed = [line.split()[1].split("::", 1)[-1] for line in lines if line.startswith("FAILED ")]
+    errors = [line for line in lines if line.startswith("ERROR ")]
+    if result.returncode == 0:
+        return "survived", "", seconds
+    if result.returncode == 1 and failed and not errors:  # a test failed: only that counts as caught
+        return "caught", failed[0], seconds
+    detail = (errors or (result.stdout + result.stderr).strip().splitlines() or [""])[-1]
+    return f"error (exit {result.returncode})", detail, seconds
 
 
 def main(argv: list[str] | None = None) -> int:
