@@ -73,16 +73,14 @@ def _compare(
     return False
 
 
-def _numerical(f: Callable[..., Value], points: list[float], eps: float) -> list[float]:
+def _central_differences(value_at: Callable[[list[float]], float], points: list[float], eps: float) -> list[float]:
+    """(value_at(x + eps·eᵢ) - value_at(x - eps·eᵢ)) / 2eps for each input i."""
     numerical = []
-    with no_grad():
-        for i in range(len(points)):
-            plus, minus = list(points), list(points)
-            plus[i] += eps
-            minus[i] -= eps
-            f_plus = _call(f, [Value(p) for p in plus]).data
-            f_minus = _call(f, [Value(p) for p in minus]).data
-            numerical.append((f_plus - f_minus) / (2 * eps))
+    for i in range(len(points)):
+        plus, minus = list(points), list(points)
+        plus[i] += eps
+        minus[i] -= eps
+        numerical.append((value_at(plus) - value_at(minus)) / (2 * eps))
     return numerical
 
 
@@ -105,7 +103,8 @@ def gradcheck(
     points = _points(inputs)
     xs = [Value(p) for p in points]
     analytical = grad(_call(f, xs), xs)
-    numerical = _numerical(f, points, eps)
+    with no_grad():
+        numerical = _central_differences(lambda p: _call(f, [Value(x) for x in p]).data, points, eps)
     title = "gradcheck: backward disagrees with finite differences"
     return _compare(analytical, numerical, atol, rtol, title, raise_exception)
 
@@ -129,14 +128,12 @@ def gradgradcheck(
 
         xs = [Value(p) for p in points]
         analytical = grad(partial_i(*xs), xs)
-        numerical = []
-        for j in range(len(points)):
-            plus, minus = list(points), list(points)
-            plus[j] += eps
-            minus[j] -= eps
-            d_plus = grad(_call(f, vs := [Value(p) for p in plus]), vs)[i]
-            d_minus = grad(_call(f, vs := [Value(p) for p in minus]), vs)[i]
-            numerical.append((d_plus - d_minus) / (2 * eps))
+
+        def first_derivative_i(p: list[float], i: int = i) -> float:
+            vs = [Value(x) for x in p]
+            return grad(_call(f, vs), vs)[i]
+
+        numerical = _central_differences(first_derivative_i, points, eps)
         title = f"gradgradcheck: row {i} of the Hessian disagrees with finite differences of d f / d input {i}"
         if not _compare(analytical, numerical, atol, rtol, title, raise_exception):
             return False

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.value import Value
+from engine.value import Value, _reachable
 
 if TYPE_CHECKING:
     import graphviz
@@ -65,7 +65,7 @@ def draw_dot(
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw_dot() max_nodes must be a positive int, got {max_nodes!r}")
     name_of = _names_by_value(names)
-    nodes = _reachable(root, max_nodes)
+    nodes = _reachable_within(root, max_nodes)
 
     graph = _new_digraph(
         graph_attr={"rankdir": rankdir},
@@ -122,30 +122,19 @@ def render(graph: Value | graphviz.Digraph, path: str | Path | None = None, form
 
 # --- helpers --------------------------------------------------------------------------------------
 
-def _reachable(root: Value, max_nodes: int) -> list[Value]:
-    """Every Value reachable from ``root`` (root first), or ValueError as soon as there are more than ``max_nodes``.
-
-    The same explicit-stack walk as ``engine.value._reverse_topological_order``, but it stops counting at the
-    limit, so a 10^5-node training graph is refused in microseconds rather than walked.
-    """
-    order = [root]
-    visited = {root}
-    stack = [root]
-    while stack:
-        for child in stack.pop()._children:
-            if child not in visited:
-                visited.add(child)
-                order.append(child)
-                stack.append(child)
-                if len(order) > max_nodes:
-                    raise ValueError(
-                        f"draw_dot(): the graph has more than {max_nodes} Values (counting stopped at "
-                        f"{len(order)}), too many to draw legibly. Draw a subgraph by passing an intermediate "
-                        f"Value instead (e.g. one neuron's output, or the loss of a single example), or raise "
-                        f"the limit: draw_dot(root, max_nodes={max_nodes * 10}) (Graphviz layout "
-                        f"slows down quickly past a few thousand nodes)."
-                    )
-    return order
+def _reachable_within(root: Value, max_nodes: int) -> list[Value]:
+    """Every Value reachable from ``root`` (root first), or ValueError as soon as there are more than ``max_nodes``:
+    the walk stops counting at the limit, so a 10^5-node training graph is refused in microseconds."""
+    found = _reachable(root, limit=max_nodes)
+    if len(found) > max_nodes:
+        raise ValueError(
+            f"draw_dot(): the graph has more than {max_nodes} Values (counting stopped at "
+            f"{len(found)}), too many to draw legibly. Draw a subgraph by passing an intermediate "
+            f"Value instead (e.g. one neuron's output, or the loss of a single example), or raise "
+            f"the limit: draw_dot(root, max_nodes={max_nodes * 10}) (Graphviz layout "
+            f"slows down quickly past a few thousand nodes)."
+        )
+    return found
 
 
 def _names_by_value(names: Mapping | Iterable | None) -> dict[Value, str]:

@@ -324,23 +324,30 @@ def _check_terms(terms: tuple, name: str) -> None:
 
 # --- graph walks: explicit stacks, never recursion ------------------------------------------------
 
-def _reverse_topological_order(root: Value) -> list[Value]:
-    """Every node reachable from ``root``, each before its children (root first).
-
-    A node is always created after its children, so sorting the reachable nodes by creation serial,
-    newest first, is a topological order: one flat stack walk plus a sort, no post-order bookkeeping.
-    """
-    order = [root]
+def _reachable(root: Value, limit: int | None = None) -> list[Value]:
+    """Every node reachable from ``root``, root first, by a loop over an explicit stack (never recursion).
+    With ``limit``, stops as soon as it has found more than ``limit`` nodes (so huge graphs are refused fast)."""
+    found = [root]
     visited = {root}
     stack = [root]
     while stack:
         for child in stack.pop()._children:
             if child not in visited:
                 visited.add(child)
-                order.append(child)
+                found.append(child)
                 stack.append(child)
-    order.sort(key=_by_serial, reverse=True)
-    return order
+                if limit is not None and len(found) > limit:
+                    return found
+    return found
+
+
+def _reverse_topological_order(root: Value) -> list[Value]:
+    """Every node reachable from ``root``, each before its children (root first).
+
+    A node is always created after its children, so sorting the reachable nodes by creation serial,
+    newest first, is a topological order: one flat stack walk plus a sort, no post-order bookkeeping.
+    """
+    return sorted(_reachable(root), key=_by_serial, reverse=True)
 
 
 _by_serial = attrgetter("_serial")
