@@ -120,7 +120,7 @@ def _suite() -> list[str]:
     return [path for path in SUITE if (ROOT / path).exists()]
 
 
-def run(mutant: tuple[str, str] | None, profile: str) -> tuple[str, str, float]:
+def run(mutant: tuple[str, str] | None, profile: str, select: str = "") -> tuple[str, str, float]:
     """Run the suite against one mutant (None: the unmutated engine): (status, first failing test, seconds)."""
     environment = dict(os.environ, HYPOTHESIS_PROFILE=profile)
     environment["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests"), str(ROOT), environment.get("PYTHONPATH", "")])
@@ -128,6 +128,8 @@ def run(mutant: tuple[str, str] | None, profile: str) -> tuple[str, str, float]:
     if mutant is not None:
         environment[ENVIRONMENT_VARIABLE] = ":".join(mutant)
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-rfE", "-p", "no:cacheprovider", "-p", "mutants"]
+    if select:
+        command += ["-k", select]
     start = time.perf_counter()
     result = subprocess.run(
         command + _suite(), cwd=ROOT, env=environment, capture_output=True, text=True, check=False
@@ -149,9 +151,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", default=None, help="op names (e.g. MUL DOT); default every op")
     parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
     parser.add_argument("--profile", default="ci", help="Hypothesis profile for the runs (default ci)")
+    parser.add_argument(
+        "--without-per-op-tests",
+        action="store_true",
+        help="deselect the one-op tests, to see what the graph, state-machine and torch suites catch alone",
+    )
     arguments = parser.parse_args(argv)
+    select = "not every_op" if arguments.without_per_op_tests else ""
 
-    status, first, seconds = run(None, arguments.profile)
+    status, first, seconds = run(None, arguments.profile, select)
     print(f"unmutated engine: {status} in {seconds:.0f}s {first}")
     if status != "survived":
         print("the suite must pass on the real engine before mutants mean anything")
@@ -160,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [m for m in mutants() if arguments.only is None or m[0] in arguments.only]
     live = [m for m in chosen if m not in EQUIVALENT]
     with ThreadPoolExecutor(max_workers=max(1, arguments.jobs)) as pool:
-        results = dict(zip(live, pool.map(lambda m: run(m, arguments.profile), live)))
+        results = dict(zip(live, pool.map(lambda m: run(m, arguments.profile, select), live)))
 
     print(f"\n| {'op':<14} | {'mutant':<8} | {'result':<10} | {'seconds':>7} | first failing test / reason |")
     print(f"|{'-' * 16}|{'-' * 10}|{'-' * 12}|{'-' * 9}|{'-' * 29}|")
