@@ -163,9 +163,10 @@ def _neg(m, x):
 
 
 def _pow(m, x, y):
-    # d(x^y) = y x^(y-1) dx + x^y ln(x) dy; PyTorch's zeros: dx at y = 0, dy at x = 0 with y >= 0.
+    # d(x^y) = y x^(y-1) dx + x^y ln(x) dy, with PyTorch's zeros where 0 * inf would give nan: dx at
+    # x = 0 with y = 0, dy at x = 0 with y >= 0. (Only at x = 0, so that d²/dx dy at y = 0 stays 1/x.)
     out = m.pow(x, y)
-    dx = 0.0 if float(y) == 0 else y * m.pow(x, y - 1.0)
+    dx = 0.0 if float(y) == 0 and float(x) == 0 else y * m.pow(x, y - 1.0)
     dy = 0.0 if float(x) == 0 and float(y) >= 0 else out * m.log(x)
     return out, (dx, dy)
 

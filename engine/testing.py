@@ -262,8 +262,11 @@ def expressions(max_inputs: int = 3, max_ops: int = 6, ops: Sequence[str] | None
             raise ValueError(f"expressions: ops must be names from {sorted(OPS)}, got {name!r}")
     if not names:
         raise ValueError("expressions: ops must name at least one op")
-    if max_inputs < 1 or max_ops < 1:
-        raise ValueError(f"expressions: max_inputs and max_ops must be >= 1, got {max_inputs} and {max_ops}")
+    for name, value in (("max_inputs", max_inputs), ("max_ops", max_ops)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"expressions: {name} must be an int, got {type(value).__name__}: {value!r}")
+        if value < 1:
+            raise ValueError(f"expressions: {name} must be >= 1, got {value}")
     return _expressions(max_inputs, max_ops, names)
 
 
@@ -313,6 +316,8 @@ def assert_gradients_match(
     error for rounding error, and no single step suits every function). On failure raises
     ``GradcheckError`` with gradcheck's table for each step tried.
     """
+    if not callable(f):
+        raise TypeError(f"assert_gradients_match: f must be a function of Values, got {type(f).__name__}")
     if not steps:
         raise ValueError("assert_gradients_match: steps must hold at least one step size")
     points = [float(x.data if isinstance(x, Value) else x) for x in inputs]

@@ -93,8 +93,12 @@ def test_bad_arguments_name_what_was_wrong():
         floats_for("LOGARITHM")
     with pytest.raises(ValueError, match="steps must hold"):
         assert_gradients_match(lambda x: x, [1.0], steps=())
-    with pytest.raises(ValueError, match="max_inputs and max_ops"):
+    with pytest.raises(ValueError, match="max_ops must be >= 1"):
         expressions(max_ops=0)
+    with pytest.raises(TypeError, match="max_inputs must be an int"):
+        expressions(max_inputs=None)
+    with pytest.raises(TypeError, match="f must be a function"):
+        assert_gradients_match(None, [1.0])
 
 
 def test_importing_without_hypothesis_says_what_to_install(monkeypatch):

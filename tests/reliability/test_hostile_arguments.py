@@ -195,8 +195,6 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
 
 # Cases that fail today: open bugs reported to the lead (strict: a fix turns them into failures to delete here).
 OPEN_BUGS = {
-    'engine.testing.expressions-max_ops_None',
-    'engine.testing.assert_gradients_match-f_None',
 }
 
 
