@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
-from benchmarks.workloads import CHAIN_SCALE, CHAIN_SHIFT, L2_ALPHA, mlp_shape
+from benchmarks.scalar import time_chain
+from benchmarks.workloads import L2_ALPHA, mlp_shape
 
 try:
     import torch
@@ -83,14 +82,8 @@ class WideSum:
 def deep_chain(n: int) -> dict:
     """x = x * 1.0001 + 0.0001, n times on a 0-d tensor, then ``backward``."""
     x0 = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
-    start = time.process_time()
-    x = x0
-    for _ in range(n):
-        x = x * CHAIN_SCALE + CHAIN_SHIFT
-    middle = time.process_time()
-    x.backward()
-    end = time.process_time()
-    return {"value": x.item(), "grad": x0.grad.item(), "forward_s": middle - start, "backward_s": end - middle}
+    x, forward_s, backward_s = time_chain(x0, n)
+    return {"value": x.item(), "grad": x0.grad.item(), "forward_s": forward_s, "backward_s": backward_s}
 
 
 def variant() -> str:
