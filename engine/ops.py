@@ -117,7 +117,7 @@ class Op:
         self.rule = rule
         self.params = params
         self._template = template or name
-        self._bound: dict[float, Op] = {}
+        self._bound: dict[float, Op] | None = None if params else {}  # only an unbound op is ever bound
 
     def bind(self, c: float) -> Op:
         """This op with its constant ``c`` filled in. Bound ops hold no nodes (so no cycles); the first

@@ -8,7 +8,6 @@ import numbers
 import operator
 from collections.abc import Iterable, Sequence
 from heapq import heappop, heappush
-from operator import attrgetter
 from types import NotImplementedType, SimpleNamespace
 
 from engine import anomaly, ops
@@ -341,18 +340,6 @@ def _reachable(root: Value, limit: int | None = None) -> list[Value]:
     return found
 
 
-def _reverse_topological_order(root: Value) -> list[Value]:
-    """Every node reachable from ``root``, each before its children (root first).
-
-    A node is always created after its children, so sorting the reachable nodes by creation serial,
-    newest first, is a topological order: one flat stack walk plus a sort, no post-order bookkeeping.
-    """
-    return sorted(_reachable(root), key=_by_serial, reverse=True)
-
-
-_by_serial = attrgetter("_serial")
-
-
 def _lift(method, float_function):
     """A Value method that also accepts a plain float (an op's constant), for ``_VALUE_MATH``."""
     return lambda x: method(x) if isinstance(x, Value) else float_function(x)
@@ -431,5 +418,5 @@ def zero_grad(root: Value) -> None:
     """Reset ``.grad`` to 0.0 on every node of ``root``'s graph."""
     if not isinstance(root, Value):
         raise TypeError(f"zero_grad() root must be a Value (the output of the graph), got {type(root).__name__}")
-    for node in _reverse_topological_order(root):
+    for node in _reachable(root):  # order does not matter here, so no sort
         node.grad = 0.0
