@@ -1,4 +1,9 @@
-"""Per-thread recording switches: whether ops record a graph, and whether anomaly detection is on."""
+"""Per-thread recording switches: whether ops record a graph, and whether anomaly detection is on.
+
+Reading a thread-local costs more than the rest of recording a node, so ``open_switches`` counts the
+``no_grad`` / ``enable_grad`` / ``detect_anomaly`` blocks open in ALL threads. While it is 0, every thread
+records with anomaly detection off, and ops need not read their thread's switches at all.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +17,35 @@ class _State(threading.local):
 
 
 state = _State()
+open_switches = 0
+_switches_lock = threading.Lock()
+
+
+def switch_opened() -> None:
+    """Call BEFORE changing this thread's switches, so no op in any thread trusts the defaults meanwhile."""
+    global open_switches
+    with _switches_lock:
+        open_switches += 1
+
+
+def switch_closed() -> None:
+    """Call AFTER restoring this thread's switches."""
+    global open_switches
+    with _switches_lock:
+        open_switches -= 1
 
 
 class _GradMode(ContextDecorator):
     _enabled: bool
 
     def __enter__(self) -> None:
+        switch_opened()
         self._previous = state.grad_enabled
         state.grad_enabled = self._enabled
 
     def __exit__(self, *exc_info: object) -> None:
         state.grad_enabled = self._previous
+        switch_closed()
 
     def _recreate_cm(self) -> _GradMode:
         # A fresh instance per decorated call, so recursion and threads never share `_previous`.

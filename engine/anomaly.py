@@ -8,7 +8,7 @@ import sys
 from contextlib import ContextDecorator
 from typing import Any
 
-from engine._mode import state
+from engine._mode import state, switch_closed, switch_opened
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -24,6 +24,7 @@ class detect_anomaly(ContextDecorator):
     Nodes built inside stay referenced until the block ends."""
 
     def __enter__(self) -> detect_anomaly:
+        switch_opened()
         self._previous = state.anomaly_sites
         if self._previous is None:
             state.anomaly_sites = {}
@@ -31,6 +32,7 @@ class detect_anomaly(ContextDecorator):
 
     def __exit__(self, *exc_info: object) -> None:
         state.anomaly_sites = self._previous
+        switch_closed()
 
     def _recreate_cm(self) -> detect_anomaly:
         return type(self)()

@@ -7,15 +7,18 @@ import itertools
 import numbers
 import operator
 from collections.abc import Iterable, Sequence
-from heapq import heappop, heappush
+from operator import attrgetter
 from types import NotImplementedType, SimpleNamespace
 
-from engine import anomaly, ops
+from engine import _mode, anomaly, ops
 from engine._mode import enable_grad, state
 from engine.ops import FLOAT_MATH, Op
 
 Number = float | int
 _next_serial = itertools.count().__next__  # atomic under the GIL, so safe across threads
+_creation_serial = attrgetter("_serial")
+_float_sum = builtins.sum  # this module defines its own sum (one Σ node)
+_new = object.__new__  # a bare instance: _link fills its slots, skipping __init__'s checks
 
 
 class Value:
@@ -259,20 +262,20 @@ def _apply(op: Op, inputs: tuple) -> Value:
 
 def _link(op: Op, inputs: tuple[Value, ...], out: float, local_grads: tuple) -> Value:
     """A new node holding ``out``; when recording, it remembers ``op``, its inputs and local derivatives."""
-    node = Value.__new__(Value)
+    node = _new(Value)
     node.data = out
     node.grad = 0.0
     node.label = ""
     node._serial = _next_serial()
-    if state.grad_enabled:
-        node._children = inputs
-        node._local_grads = local_grads
-        node._op = op
-        if state.anomaly_sites is not None:
-            anomaly.record(node, op, inputs, local_grads)
-    else:
+    if _mode.open_switches and not state.grad_enabled:  # inside no_grad: a leaf
         node._children = node._local_grads = ()
         node._op = None
+        return node
+    node._children = inputs
+    node._local_grads = local_grads
+    node._op = op
+    if _mode.open_switches and state.anomaly_sites is not None:
+        anomaly.record(node, op, inputs, local_grads)
     return node
 
 
@@ -307,6 +310,13 @@ def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number], start: Value
         raise
 
 
+def _dot_of_values(ws: Sequence[Value], xs: tuple[Value, ...], xs_data: list[float], bias: Value) -> Value:
+    """``dot(ws, xs, start=bias)`` without the checks, for nn's hot path: every input is a Value, and the
+    layer has read its inputs' data once (``xs_data``) for all of its neurons."""
+    out, local_grads = ops.DOT.rule(FLOAT_MATH, *[w.data for w in ws], *xs_data, bias.data)
+    return _link(ops.DOT, (*ws, *xs, bias), out, local_grads)
+
+
 def _tuple_of(items: Iterable, name: str) -> tuple:
     try:
         return tuple(items)
@@ -323,20 +333,19 @@ def _check_terms(terms: tuple, name: str) -> None:
 
 # --- graph walks: explicit stacks, never recursion ------------------------------------------------
 
-def _reachable(root: Value, limit: int | None = None) -> list[Value]:
-    """Every node reachable from ``root``, root first, by a loop over an explicit stack (never recursion).
-    With ``limit``, stops as soon as it has found more than ``limit`` nodes (so huge graphs are refused fast)."""
-    found = [root]
-    visited = {root}
+def _reachable(root: Value, limit: int | None = None) -> dict[Value, None]:
+    """Every node reachable from ``root`` as the keys of a dict (root first; every value None), by a loop
+    over an explicit stack, never recursion. With ``limit``, stops once it has found more than ``limit``
+    nodes (so huge graphs are refused fast)."""
+    found = {root: None}
     stack = [root]
     while stack:
         for child in stack.pop()._children:
-            if child not in visited:
-                visited.add(child)
-                found.append(child)
+            if child not in found:
+                found[child] = None
                 stack.append(child)
-                if limit is not None and len(found) > limit:
-                    return found
+        if limit is not None and len(found) > limit:
+            break
     return found
 
 
@@ -362,34 +371,36 @@ _VALUE_MATH = SimpleNamespace(
 def _backpropagate(root: Value, seed: float | Value, create_graph: bool = False) -> dict[Value, float | Value]:
     """The chain rule, written once: d(root)/d(node) for every node reachable from ``root``.
 
-    Takes nodes newest first from a heap keyed by creation serial. Every node that uses a node was created
-    after it, so by the time a node comes off the heap its gradient is complete (summed over every path to
-    the root) and can be passed on: d(root)/d(child) += d(root)/d(node) * d(node)/d(child).
+    Visits the nodes newest first (by creation serial). Every node that uses a node was created after it,
+    so when a node's turn comes its gradient is complete (summed over every path to the root) and can be
+    passed on: d(root)/d(child) += d(root)/d(node) * d(node)/d(child). A node whose gradient is exactly 0
+    passes nothing on, so a dead relu's subtree costs nothing; nodes that nothing reached get 0.0.
     With ``create_graph`` the local derivatives are recomputed as Values, and so are the gradients.
     """
-    grads: dict[Value, float | Value] = {root: seed}
-    get = grads.get
+    grads: dict[Value, float | Value | None] = _reachable(root)  # every value None: nothing reached yet
+    order = sorted(grads, key=_creation_serial, reverse=True)
+    grads[root] = seed
     anomaly_on = state.anomaly_sites is not None
-    queue = [(-root._serial, root)]
-    while queue:
-        node = heappop(queue)[1]
-        children = node._children
+    for node in order:
         upstream = grads[node]
-        if create_graph and children:
+        if upstream is None:  # reachable only through nodes with a zero gradient
+            grads[node] = 0.0
+            continue
+        children = node._children
+        if not children:
+            continue
+        if create_graph:
             op = node._op
             local_grads = op.rule(_VALUE_MATH, *children, *op.params)[1]
         else:
             local_grads = node._local_grads
         if anomaly_on:
             anomaly.check_backward(node, local_grads, upstream)
+        elif upstream == 0.0 and not create_graph and 0.0 * _float_sum(local_grads) == 0.0:
+            continue  # 0 times finite local derivatives adds ±0.0: nothing to pass on (nan and inf still are)
         for child, local in zip(children, local_grads):
-            previous = get(child)
-            if previous is None:
-                grads[child] = local * upstream
-                if child._children:
-                    heappush(queue, (-child._serial, child))
-            else:
-                grads[child] = previous + local * upstream
+            previous = grads[child]
+            grads[child] = local * upstream if previous is None else previous + local * upstream
     return grads
 
 

@@ -131,3 +131,29 @@ def test_mixed_second_derivative_of_x_to_the_y_at_y_zero_is_one_over_x():
     (dx,) = engine.grad(x**y, [x], create_graph=True)
     assert dx.data == 0.0
     assert engine.grad(dx, [y]) == [0.5]
+
+
+def test_a_zero_gradient_still_carries_nan_from_an_infinite_local_derivative():
+    # The backward pass skips nodes whose gradient is 0, but only when that adds exactly nothing:
+    # 0 * inf is nan, as in PyTorch (log(x) at x = 0 has local derivative 1/0 = inf).
+    x = Value(0.0)
+    (x.log() * 0.0).backward()
+    assert math.isnan(x.grad)
+
+
+def test_a_node_reached_only_through_a_dead_relu_gets_zero_this_pass():
+    x = Value(2.0)
+    h = x * 3.0  # interior, shared by both roots
+    alive = h * 5.0
+    dead = (h - 100.0).relu() * 7.0  # relu is inactive: h gets gradient 0 through it
+    alive.backward()
+    assert h.grad == 5.0
+    dead.backward()
+    assert h.grad == 0.0  # this pass's value, not the previous pass's 5.0
+    assert x.grad == 15.0  # the leaf accumulated 15 + 0
+
+
+def test_dead_relus_pass_exact_zeros_to_every_input():
+    xs = [Value(-1.0 - i) for i in range(5)]
+    out = engine.sum(x.relu() * 2.0 for x in xs)
+    assert engine.grad(out, xs) == [0.0] * 5

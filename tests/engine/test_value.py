@@ -145,6 +145,33 @@ def test_grad_mode_is_per_thread():
     assert seen["recorded"] is True
 
 
+def test_switch_blocks_are_counted_across_threads_and_released_on_errors():
+    # While no switch block is open anywhere, ops skip the per-thread lookup; the count must come back to 0.
+    from engine import _mode, detect_anomaly
+
+    assert _mode.open_switches == 0
+    with pytest.raises(RuntimeError), no_grad(), enable_grad(), detect_anomaly():
+        assert _mode.open_switches == 3
+        raise RuntimeError("leaves the blocks")
+    assert _mode.open_switches == 0
+    inside, release, recorded = threading.Event(), threading.Event(), {}
+
+    def other_thread():
+        with no_grad():
+            recorded["other"] = (Value(1.0) * 2).is_leaf
+            inside.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    inside.wait(10)
+    recorded["main"] = (Value(1.0) * 2).is_leaf  # another thread's no_grad is open: this one still records
+    release.set()
+    worker.join()
+    assert recorded == {"other": True, "main": False}
+    assert _mode.open_switches == 0
+
+
 def test_detach_returns_a_leaf_with_the_same_data():
     x = Value(2.0, label="x")
     y = (x * x).detach()
