@@ -99,8 +99,8 @@ class FloatMath:
     sum = staticmethod(sum)
 
     @staticmethod
-    def dot(ws: tuple[float, ...], xs: tuple[float, ...]) -> float:
-        return sum(map(operator.mul, ws, xs))
+    def dot(ws: tuple[float, ...], xs: tuple[float, ...], start: float) -> float:
+        return sum(map(operator.mul, ws, xs), start)  # start + Σ wᵢxᵢ
 
 
 FLOAT_MATH = FloatMath()
@@ -281,11 +281,10 @@ def _dot(m, *inputs):
     # Σ wᵢxᵢ (+ b): inputs are the n weights, the n inputs, then an optional bias.
     # d/dwᵢ = xᵢ, d/dxᵢ = wᵢ, d/db = 1.
     n = len(inputs) // 2
-    ws, xs, bias = inputs[:n], inputs[n : 2 * n], inputs[2 * n :]
-    out = m.dot(ws, xs)
-    if bias:
-        return out + bias[0], xs + ws + (1.0,)
-    return out, xs + ws
+    ws, xs = inputs[:n], inputs[n : 2 * n]
+    if len(inputs) % 2:
+        return m.dot(ws, xs, inputs[-1]), xs + ws + (1.0,)
+    return m.dot(ws, xs, 0.0), xs + ws
 
 
 ADD = Op("+", _add)

@@ -267,14 +267,15 @@ def _link(op: Op, inputs: tuple[Value, ...], out: float, local_grads: tuple) -> 
     node.grad = 0.0
     node.label = ""
     node._serial = _next_serial()
-    if _mode.open_switches and not state.grad_enabled:  # inside no_grad: a leaf
+    switches = _mode.open_switches
+    if switches and not state.grad_enabled:  # inside no_grad: a leaf
         node._children = node._local_grads = ()
         node._op = None
         return node
     node._children = inputs
     node._local_grads = local_grads
     node._op = op
-    if _mode.open_switches and state.anomaly_sites is not None:
+    if switches and state.anomaly_sites is not None:
         anomaly.record(node, op, inputs, local_grads)
     return node
 
