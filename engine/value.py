@@ -375,7 +375,7 @@ def _backpropagate(root: Value, seed: float | Value, create_graph: bool = False)
     Visits the nodes newest first (by creation serial). Every node that uses a node was created after it,
     so when a node's turn comes its gradient is complete (summed over every path to the root) and can be
     passed on: d(root)/d(child) += d(root)/d(node) * d(node)/d(child). A node whose gradient is exactly 0
-    passes nothing on, so a dead relu's subtree costs nothing; nodes that nothing reached get 0.0.
+    passes nothing on, so a dead relu's subtree does no arithmetic; nodes that nothing reached get 0.0.
     With ``create_graph`` the local derivatives are recomputed as Values, and so are the gradients.
     """
     grads: dict[Value, float | Value | None] = _reachable(root)  # every value None: nothing reached yet
