@@ -7,7 +7,6 @@ import itertools
 import numbers
 import operator
 from collections.abc import Iterable, Sequence
-from operator import attrgetter
 from types import NotImplementedType, SimpleNamespace
 
 from engine import _mode, anomaly, ops
@@ -16,7 +15,7 @@ from engine.ops import FLOAT_MATH, Op
 
 Number = float | int
 _next_serial = itertools.count().__next__  # atomic under the GIL, so safe across threads
-_creation_serial = attrgetter("_serial")
+_creation_serial = operator.attrgetter("_serial")
 _float_sum = builtins.sum  # this module defines its own sum (one Σ node)
 _new = object.__new__  # a bare instance: _link fills its slots, skipping __init__'s checks
 

@@ -231,7 +231,7 @@ class Neuron(Module):
         # The hot path of training: callers have checked x (Values, right length) and read its data.
         try:
             out = _dot_of_values(self.w, x, x_data, self.b)
-        except AttributeError:  # a weight or the bias is no longer a Value: let dot() name it
+        except AttributeError:  # a weight or the bias is not a Value: the checked dot() takes a number, names the rest
             out = dot(self.w, x, start=self.b)
         activate = self._activate
         return out if activate is None else activate(out)
