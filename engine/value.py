@@ -6,6 +6,7 @@ import builtins
 import itertools
 import numbers
 import operator
+import threading
 from collections.abc import Iterable, Sequence
 from types import NotImplementedType, SimpleNamespace
 
@@ -29,7 +30,9 @@ class Value:
     ``==`` and ``hash`` are by identity; ``< <= > >=`` compare ``data``.
     """
 
-    __slots__ = ("data", "grad", "label", "_children", "_local_grads", "_op", "_serial")
+    # _pass and _pass_grad are the backward pass's scratch: which walk last found the node, and the
+    # gradient that pass has summed into it so far (slots are faster to update than a dict).
+    __slots__ = ("data", "grad", "label", "_children", "_local_grads", "_op", "_serial", "_pass", "_pass_grad")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if type(data) is not float:
@@ -49,6 +52,7 @@ class Value:
         self._local_grads: tuple = ()
         self._op: Op | None = None
         self._serial = _next_serial()  # creation order: every child is older than its parents
+        self._pass = None
 
     # --- the graph, read-only ---------------------------------------------------------------------
 
@@ -202,11 +206,12 @@ class Value:
         value. Calling backward twice on the same graph therefore doubles the leaf gradients exactly.
         """
         seed = _as_float(gradient, "gradient")
-        for node, g in _backpropagate(self, seed).items():
-            if node._children:
-                node.grad = g
-            else:
-                node.grad += g
+        with _walking:
+            for node in _backpropagate(self, seed):
+                if node._children:
+                    node.grad = node._pass_grad
+                else:
+                    node.grad += node._pass_grad
 
     def detach(self) -> Value:
         """A new leaf with the same data (and label), cut off from this graph."""
@@ -266,6 +271,7 @@ def _link(op: Op, inputs: tuple[Value, ...], out: float, local_grads: tuple) -> 
     node.grad = 0.0
     node.label = ""
     node._serial = _next_serial()
+    node._pass = None
     switches = _mode.open_switches
     if switches and not state.grad_enabled:  # inside no_grad: a leaf
         node._children = node._local_grads = ()
@@ -333,20 +339,29 @@ def _check_terms(terms: tuple, name: str) -> None:
 
 # --- graph walks: explicit stacks, never recursion ------------------------------------------------
 
-def _reachable(root: Value, limit: int | None = None) -> dict[Value, None]:
-    """Every node reachable from ``root`` as the keys of a dict (root first; every value None), by a loop
-    over an explicit stack, never recursion. With ``limit``, stops once it has found more than ``limit``
-    nodes (so huge graphs are refused fast)."""
-    found = {root: None}
-    stack = [root]
-    while stack:
-        for child in stack.pop()._children:
-            if child not in found:
-                found[child] = None
-                stack.append(child)
-        if limit is not None and len(found) > limit:
-            break
-    return found
+_walking = threading.RLock()  # one graph walk at a time: the walks mark nodes (see Value.__slots__)
+
+
+def _reachable(root: Value, limit: int | None = None) -> list[Value]:
+    """Every node reachable from ``root`` (root first), by a loop over an explicit stack, never recursion.
+    Each found node gets ``_pass_grad = None`` (nothing summed yet). With ``limit``, stops once it has found
+    more than ``limit`` nodes (so huge graphs are refused fast)."""
+    with _walking:
+        walk = object()  # this walk's mark: a node is found once it carries it
+        root._pass = walk
+        root._pass_grad = None
+        found = [root]
+        stack = [root]
+        while stack:
+            for child in stack.pop()._children:
+                if child._pass is not walk:
+                    child._pass = walk
+                    child._pass_grad = None
+                    found.append(child)
+                    stack.append(child)
+            if limit is not None and len(found) > limit:
+                break
+        return found
 
 
 def _lift(method, float_function):
@@ -368,8 +383,10 @@ _VALUE_MATH = SimpleNamespace(
 )
 
 
-def _backpropagate(root: Value, seed: float | Value, create_graph: bool = False) -> dict[Value, float | Value]:
-    """The chain rule, written once: d(root)/d(node) for every node reachable from ``root``.
+def _backpropagate(root: Value, seed: float | Value, create_graph: bool = False) -> list[Value]:
+    """The chain rule, written once: leaves d(root)/d(node) in ``node._pass_grad`` for every node reachable
+    from ``root``, and returns those nodes. Call it holding ``_walking``, and read the results before
+    letting go.
 
     Visits the nodes newest first (by creation serial). Every node that uses a node was created after it,
     so when a node's turn comes its gradient is complete (summed over every path to the root) and can be
@@ -377,14 +394,14 @@ def _backpropagate(root: Value, seed: float | Value, create_graph: bool = False)
     passes nothing on, so a dead relu's subtree does no arithmetic; nodes that nothing reached get 0.0.
     With ``create_graph`` the local derivatives are recomputed as Values, and so are the gradients.
     """
-    grads: dict[Value, float | Value | None] = _reachable(root)  # every value None: nothing reached yet
-    order = sorted(grads, key=_creation_serial, reverse=True)
-    grads[root] = seed
+    order = _reachable(root)
+    order.sort(key=_creation_serial, reverse=True)
+    root._pass_grad = seed
     anomaly_on = state.anomaly_sites is not None
     for node in order:
-        upstream = grads[node]
+        upstream = node._pass_grad
         if upstream is None:  # reachable only through nodes with a zero gradient
-            grads[node] = 0.0
+            node._pass_grad = 0.0
             continue
         children = node._children
         if not children:
@@ -398,10 +415,12 @@ def _backpropagate(root: Value, seed: float | Value, create_graph: bool = False)
             anomaly.check_backward(node, local_grads, upstream)
         elif upstream == 0.0 and not create_graph and 0.0 * _float_sum(local_grads) == 0.0:
             continue  # 0 times finite local derivatives adds ±0.0: nothing to pass on (nan and inf still are)
-        for child, local in zip(children, local_grads):
-            previous = grads[child]
-            grads[child] = local * upstream if previous is None else previous + local * upstream
-    return grads
+        # one input: two tuples cost less than a zip
+        edges = zip(children, local_grads) if len(children) > 1 else ((children[0], local_grads[0]),)
+        for child, local in edges:
+            previous = child._pass_grad
+            child._pass_grad = local * upstream if previous is None else previous + local * upstream
+    return order
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list:
@@ -417,11 +436,20 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     for index, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad() inputs must be Values, got {type(x).__name__} at position {index}")
+    with _walking:
+        order = []
+        try:
+            if create_graph:
+                with enable_grad():
+                    order = _backpropagate(output, Value(1.0), create_graph=True)
+            else:
+                order = _backpropagate(output, 1.0)
+            grads = {node: node._pass_grad for node in order}
+        finally:
+            for node in order:  # Value gradients refer back into the graph: drop them, or they make cycles
+                node._pass_grad = None
     if create_graph:
-        with enable_grad():
-            grads = _backpropagate(output, Value(1.0), create_graph=True)
-            return [_as_value(grads.get(x, 0.0)) for x in inputs]
-    grads = _backpropagate(output, 1.0)
+        return [_as_value(grads.get(x, 0.0)) for x in inputs]
     return [float(grads.get(x, 0.0)) for x in inputs]
 
 

@@ -157,3 +157,48 @@ def test_dead_relus_pass_exact_zeros_to_every_input():
     xs = [Value(-1.0 - i) for i in range(5)]
     out = engine.sum(x.relu() * 2.0 for x in xs)
     assert engine.grad(out, xs) == [0.0] * 5
+
+
+def test_backward_passes_in_threads_sharing_leaves_each_add_their_whole_gradient():
+    # Each pass sums into scratch slots on the nodes; passes over shared leaves must not mix their sums.
+    import threading
+
+    a, b = Value(1.0), Value(1.0)
+    links, passes, threads = 300, 15, 4
+
+    def build() -> Value:
+        x = a
+        for _ in range(links):
+            x = x + a + b * 2  # d/da = links + 1, d/db = 2 * links: small integers, so every sum is exact
+        return x
+
+    roots = [build() for _ in range(threads)]
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, mid-pass
+    try:
+        workers = [threading.Thread(target=lambda r=r: [r.backward() for _ in range(passes)]) for r in roots]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        sys.setswitchinterval(old_interval)
+    assert a.grad == threads * passes * (links + 1)
+    assert b.grad == threads * passes * 2 * links
+    assert all(root.grad == 1.0 for root in roots)
+
+
+def test_grad_with_create_graph_leaves_no_reference_cycles():
+    # Value gradients refer back into the graph they came from; parked on its nodes they would make cycles.
+    import gc
+
+    gc.collect()
+    gc.disable()
+    try:
+        x = Value(1.5)
+        y = x * x * x.sin()
+        (dy,) = engine.grad(y, [x], create_graph=True)
+        del x, y, dy
+        assert gc.collect() == 0  # everything was freed by reference counting alone
+    finally:
+        gc.enable()
