@@ -279,12 +279,16 @@ def _sum(m, *xs):
 
 def _dot(m, *inputs):
     # Σ wᵢxᵢ (+ b): inputs are the n weights, the n inputs, then an optional bias.
-    # d/dwᵢ = xᵢ, d/dxᵢ = wᵢ, d/db = 1.
     n = len(inputs) // 2
-    ws, xs = inputs[:n], inputs[n : 2 * n]
     if len(inputs) % 2:
-        return m.dot(ws, xs, inputs[-1]), xs + ws + (1.0,)
-    return m.dot(ws, xs, 0.0), xs + ws
+        return dot_with_bias(m, inputs[:n], inputs[n : 2 * n], inputs[-1])
+    return m.dot(inputs[:n], inputs[n:], 0.0), inputs[n:] + inputs[:n]
+
+
+def dot_with_bias(m, ws, xs, b):
+    """The dot rule with a bias, on the weights and inputs apart (what a neuron computes): b + Σ wᵢxᵢ,
+    and d/dwᵢ = xᵢ, d/dxᵢ = wᵢ, d/db = 1. ``ws`` and ``xs`` are sequences of the same length."""
+    return m.dot(ws, xs, b), (*xs, *ws, 1.0)
 
 
 ADD = Op("+", _add)

@@ -319,7 +319,7 @@ def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number], start: Value
 def _dot_of_values(ws: Sequence[Value], xs: tuple[Value, ...], xs_data: list[float], bias: Value) -> Value:
     """``dot(ws, xs, start=bias)`` without the checks, for nn's hot path: every input is a Value, and the
     layer has read its inputs' data once (``xs_data``) for all of its neurons."""
-    out, local_grads = ops.DOT.rule(FLOAT_MATH, *[w.data for w in ws], *xs_data, bias.data)
+    out, local_grads = ops.dot_with_bias(FLOAT_MATH, [w.data for w in ws], xs_data, bias.data)
     return _link(ops.DOT, (*ws, *xs, bias), out, local_grads)
 
 
