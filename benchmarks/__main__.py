@@ -4,7 +4,8 @@ Options: ``--quick`` small sizes (under a minute); ``--rounds N`` timing rounds;
 mlp-step deep-chain wide-sum memory; ``--implementations`` any of floats chainrule micrograd torch (floats is
 always needed); ``--markdown PATH`` where the markdown table goes (default ``benchmarks/RESULTS.md`` for a
 full run, none for ``--quick``); ``--json PATH`` the raw report. Where chainrule's time goes:
-``python -m benchmarks.profile mlp-step`` (or ``wide-sum``, ``deep-chain``).
+``python -m benchmarks.profile mlp-step`` (or ``wide-sum``, ``deep-chain``). In machine instructions, which do not
+vary between runs: ``python -m benchmarks.instructions`` (needs valgrind).
 """
 
 from __future__ import annotations
