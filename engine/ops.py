@@ -91,10 +91,6 @@ class FloatMath:
             return x
         return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
-    @staticmethod
-    def relu(x: float) -> float:
-        return x if not x <= 0 else 0.0  # keeps nan, like PyTorch
-
     abs = staticmethod(abs)
     sum = staticmethod(sum)
 
@@ -251,7 +247,9 @@ def _softplus(m, x):
 # --- kinks: PyTorch's minimum-norm subgradient ----------------------------------------------------
 
 def _relu(m, x):
-    return m.relu(x), (0.0 if x <= 0 else 1.0,)  # nan passes its gradient on, as in PyTorch
+    # max(x, 0) by comparisons alone, so it needs no m: nan keeps its value and passes its gradient on, as in
+    # PyTorch. (On Values, under create_graph, only the derivative is used.)
+    return (x if not x <= 0 else 0.0), (0.0 if x <= 0 else 1.0,)
 
 
 def _leaky_relu(m, x, slope):

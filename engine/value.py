@@ -378,7 +378,7 @@ _VALUE_MATH = SimpleNamespace(
     dot=dot,
     **{
         name: _lift(getattr(Value, name), getattr(FLOAT_MATH, name))
-        for name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "relu")
+        for name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus")
     },
 )
 
