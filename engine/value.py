@@ -207,7 +207,9 @@ class Value:
         """
         seed = _as_float(gradient, "gradient")
         with _walking:
-            for node in _backpropagate(self, seed):
+            order = _reachable(self)
+            _backpropagate(order, seed)
+            for node in order:
                 if node._children:
                     node.grad = node._pass_grad
                 else:
@@ -383,10 +385,10 @@ _VALUE_MATH = SimpleNamespace(
 )
 
 
-def _backpropagate(root: Value, seed: float | Value, create_graph: bool = False) -> list[Value]:
-    """The chain rule, written once: leaves d(root)/d(node) in ``node._pass_grad`` for every node reachable
-    from ``root``, and returns those nodes. Call it holding ``_walking``, and read the results before
-    letting go.
+def _backpropagate(order: list[Value], seed: float | Value, create_graph: bool = False) -> None:
+    """The chain rule, written once: leaves d(root)/d(node) in ``node._pass_grad`` for every node of
+    ``order = _reachable(root)`` (which it sorts). Call both holding ``_walking``, and read the results
+    before letting go.
 
     Visits the nodes newest first (by creation serial). Every node that uses a node was created after it,
     so when a node's turn comes its gradient is complete (summed over every path to the root) and can be
@@ -394,7 +396,7 @@ def _backpropagate(root: Value, seed: float | Value, create_graph: bool = False)
     passes nothing on, so a dead relu's subtree does no arithmetic; nodes that nothing reached get 0.0.
     With ``create_graph`` the local derivatives are recomputed as Values, and so are the gradients.
     """
-    order = _reachable(root)
+    root = order[0]
     order.sort(key=_creation_serial, reverse=True)
     root._pass_grad = seed
     anomaly_on = state.anomaly_sites is not None
@@ -420,7 +422,6 @@ def _backpropagate(root: Value, seed: float | Value, create_graph: bool = False)
         for child, local in edges:
             previous = child._pass_grad
             child._pass_grad = local * upstream if previous is None else previous + local * upstream
-    return order
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list:
@@ -437,13 +438,13 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
         if not isinstance(x, Value):
             raise TypeError(f"grad() inputs must be Values, got {type(x).__name__} at position {index}")
     with _walking:
-        order = []
+        order = _reachable(output)
         try:
             if create_graph:
                 with enable_grad():
-                    order = _backpropagate(output, Value(1.0), create_graph=True)
+                    _backpropagate(order, Value(1.0), create_graph=True)
             else:
-                order = _backpropagate(output, 1.0)
+                _backpropagate(order, 1.0)
             grads = {node: node._pass_grad for node in order}
         finally:
             for node in order:  # Value gradients refer back into the graph: drop them, or they make cycles

@@ -202,3 +202,23 @@ def test_grad_with_create_graph_leaves_no_reference_cycles():
         assert gc.collect() == 0  # everything was freed by reference counting alone
     finally:
         gc.enable()
+
+
+def test_a_create_graph_pass_stopped_by_detect_anomaly_leaves_no_reference_cycles():
+    import gc
+
+    import pytest
+
+    gc.collect()
+    gc.disable()
+    try:
+        tiny = Value(1e-300)
+        t = tiny * 1e300 * 1e300  # finite forward; the gradient reaching tiny overflows to inf
+        x = Value(2.0)
+        y = t + x * x  # x * x is newer than t, so x gets its Value gradient (made from x) before the overflow
+        with engine.detect_anomaly(), pytest.raises(engine.AnomalyError):
+            engine.grad(y, [x, tiny], create_graph=True)
+        del tiny, t, x, y
+        assert gc.collect() == 0  # the half-summed Value gradients were dropped, not left in cycles
+    finally:
+        gc.enable()
