@@ -1,6 +1,6 @@
 """``python -m benchmarks.instructions``: the workloads counted in machine instructions, which do not vary.
 
-Timings on a shared machine move by 2× between rounds; instruction counts are the same on every run, so a ratio
+Timings on a shared machine move by 2× between rounds; instruction counts move by 2 % at most, so a ratio
 of 3× can be told from 4×. Each implementation runs in its own process under valgrind's callgrind (which must be
 installed: ``apt-get install valgrind``), once with the workload run 0 times and once ``repeats`` times; the
 difference divided by ``repeats`` is the count of one run, without start-up, imports and set-up. Instructions
