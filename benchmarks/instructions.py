@@ -23,27 +23,18 @@ from pathlib import Path
 
 from benchmarks import workloads as wl
 
-WORKLOADS = ("mlp-step", "wide-sum", "deep-chain")
+WORKLOADS = wl.RUNNABLE
 IMPLEMENTATIONS = ("floats", "chainrule", "micrograd")
 FLOOR = "floats"
+SIZES = wl.Sizes.full()  # mlp-step and wide-sum at the timed benchmark's sizes
 CHAIN_LENGTH = 20_000  # long enough that set-up is noise, short enough for valgrind (about 50× slower)
-WIDE_TERMS = 100_000
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
 def workload_runner(implementation: str, workload: str) -> Callable[[], object]:
     """A no-argument function that runs ``workload`` once on ``implementation``, set up and warmed up."""
     module = importlib.import_module(f"benchmarks.impl_{implementation}")
-    if workload == "mlp-step":
-        xs, ys = wl.moons(wl.Sizes.full().mlp_samples)
-        run = module.MlpStep(wl.mlp_weights(), xs, ys, wl.LEARNING_RATE).step
-    elif workload == "wide-sum":
-        run = module.WideSum(*wl.wide_data(WIDE_TERMS)).run
-    elif workload == "deep-chain":
-        def run() -> object:
-            return module.deep_chain(CHAIN_LENGTH)
-    else:
-        raise ValueError(f"unknown workload {workload!r}; expected one of {', '.join(WORKLOADS)}")
+    run = wl.run_once(module, workload, SIZES, CHAIN_LENGTH)
     run()  # warm up: first-call costs (caches, specialization) stay out of the count
     return run
 

@@ -18,19 +18,11 @@ from benchmarks import workloads as wl
 def main(argv: list[str] | None = None) -> int:
     """Profile one chainrule workload and print the top functions."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profile", description=__doc__.splitlines()[0])
-    parser.add_argument("workload", choices=("mlp-step", "wide-sum", "deep-chain"))
+    parser.add_argument("workload", choices=wl.RUNNABLE)
     parser.add_argument("--top", type=int, default=15, help="how many functions to list (default 15)")
     parser.add_argument("--repeats", type=int, default=5, help="how many times to run the workload (default 5)")
     args = parser.parse_args(argv)
-    if args.workload == "mlp-step":
-        xs, ys = wl.moons(wl.Sizes.full().mlp_samples)
-        step = chainrule.MlpStep(wl.mlp_weights(), xs, ys, wl.LEARNING_RATE)
-        run = step.step
-    elif args.workload == "wide-sum":
-        run = chainrule.WideSum(*wl.wide_data(wl.Sizes.full().wide_terms)).run
-    else:
-        def run() -> None:
-            chainrule.deep_chain(100_000)
+    run = wl.run_once(chainrule, args.workload, wl.Sizes.full(), chain_length=100_000)
     run()  # warm up
     profiler = cProfile.Profile()
     profiler.enable()

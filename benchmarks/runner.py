@@ -188,10 +188,7 @@ class Runner:
                 "sizes": self.sizes, "implementations": self.implementations}
 
     def _arguments(self, workload: str) -> tuple:
-        if workload == "mlp-step":
-            xs, ys = wl.moons(self.sizes.mlp_samples)
-            return (wl.mlp_weights(), xs, ys, wl.LEARNING_RATE)
-        return wl.wide_data(self.sizes.wide_terms)
+        return wl.arguments(workload, self.sizes)
 
     def _timed_workload(self, workers: dict[str, _Worker], workload: str, gc_off_too: bool) -> dict:
         result: dict = {"implementations": {}, "status": "ok"}

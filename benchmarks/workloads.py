@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from types import ModuleType
 
 WORKLOADS = ("mlp-step", "deep-chain", "wide-sum", "memory")
 
@@ -107,3 +110,28 @@ def wide_data(n: int, seed: int = SEED) -> tuple[list[float], list[float]]:
     """Weights and inputs of the wide sum Σ w[i] * x[i]."""
     rng = random.Random(seed + 1)
     return [rng.uniform(-1.0, 1.0) for _ in range(n)], [rng.uniform(-1.0, 1.0) for _ in range(n)]
+
+
+RUNNABLE = ("mlp-step", "wide-sum", "deep-chain")  # the workloads that run as one call (memory is measured once)
+
+
+def arguments(workload: str, sizes: Sizes) -> tuple:
+    """What an implementation's ``MlpStep`` or ``WideSum`` is built from: the same weights and data for all."""
+    if workload == "mlp-step":
+        xs, ys = moons(sizes.mlp_samples)
+        return (mlp_weights(), xs, ys, LEARNING_RATE)
+    if workload == "wide-sum":
+        return wide_data(sizes.wide_terms)
+    raise ValueError(f"{workload!r} has no constructor arguments; expected mlp-step or wide-sum")
+
+
+def run_once(implementation: ModuleType, workload: str, sizes: Sizes, chain_length: int) -> Callable[[], object]:
+    """A no-argument function that runs ``workload`` once on an implementation module (``benchmarks.impl_*``);
+    the deep chain has ``chain_length`` links."""
+    if workload == "mlp-step":
+        return implementation.MlpStep(*arguments(workload, sizes)).step
+    if workload == "wide-sum":
+        return implementation.WideSum(*arguments(workload, sizes)).run
+    if workload == "deep-chain":
+        return partial(implementation.deep_chain, chain_length)
+    raise ValueError(f"unknown workload {workload!r}; expected one of {', '.join(RUNNABLE)}")

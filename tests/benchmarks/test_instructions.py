@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import instructions
+from benchmarks import workloads as wl
 
 
 def test_the_count_is_read_from_callgrinds_summary_line():
@@ -35,7 +36,7 @@ def test_ratios_are_to_the_floor_per_setting_and_the_chain_is_per_op():
 @pytest.mark.parametrize("workload", instructions.WORKLOADS)
 def test_the_driver_runs_every_workload_on_chainrule(workload, monkeypatch):
     monkeypatch.setattr(instructions, "CHAIN_LENGTH", 50)
-    monkeypatch.setattr(instructions, "WIDE_TERMS", 20)
+    monkeypatch.setattr(instructions, "SIZES", wl.Sizes.tiny())
     calls = []
     run = instructions.workload_runner("chainrule", workload)
     monkeypatch.setattr(instructions, "workload_runner", lambda *names: lambda: calls.append(run()))
