@@ -1,7 +1,11 @@
 """Reverse-mode semantics: paths summed, accumulation, deep graphs, grad() purity, higher derivatives."""
 
+import gc
 import math
 import sys
+import threading
+
+import pytest
 
 import engine
 from engine import Value
@@ -161,8 +165,6 @@ def test_dead_relus_pass_exact_zeros_to_every_input():
 
 def test_backward_passes_in_threads_sharing_leaves_each_add_their_whole_gradient():
     # Each pass sums into scratch slots on the nodes; passes over shared leaves must not mix their sums.
-    import threading
-
     a, b = Value(1.0), Value(1.0)
     links, passes, threads = 300, 15, 4
 
@@ -190,8 +192,6 @@ def test_backward_passes_in_threads_sharing_leaves_each_add_their_whole_gradient
 
 def test_grad_with_create_graph_leaves_no_reference_cycles():
     # Value gradients refer back into the graph they came from; parked on its nodes they would make cycles.
-    import gc
-
     gc.collect()
     gc.disable()
     try:
@@ -205,10 +205,6 @@ def test_grad_with_create_graph_leaves_no_reference_cycles():
 
 
 def test_a_create_graph_pass_stopped_by_detect_anomaly_leaves_no_reference_cycles():
-    import gc
-
-    import pytest
-
     gc.collect()
     gc.disable()
     try:
