@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from benchmarks import workloads as wl
 from benchmarks.worker import serve
 
-IMPLEMENTATIONS = ("floats", "chainrule", "micrograd", "torch")
+IMPLEMENTATIONS = ("floats", "chainrule", "tape", "micrograd", "torch")
 FLOOR = "floats"
 RELATIVE_TOLERANCE = 1e-12
 
@@ -221,7 +221,7 @@ class Runner:
         collector = {name: [] for name in timed}  # share of the GC-on time spent in the garbage collector
         for round_index in range(self.sizes.rounds):
             for gc_on in settings:
-                names = timed if gc_on else [n for n in timed if n in (FLOOR, "chainrule", "micrograd")]
+                names = timed if gc_on else [n for n in timed if n != "torch"]
                 for name in _rotated(names, round_index):
                     timing = workers[name].call("time", workload, gc_on, self.sizes.target_seconds)
                     seconds[name, gc_on].append(timing["seconds"])

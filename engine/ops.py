@@ -247,9 +247,12 @@ def _softplus(m, x):
 # --- kinks: PyTorch's minimum-norm subgradient ----------------------------------------------------
 
 def _relu(m, x):
-    # max(x, 0) by comparisons alone, so it needs no m: nan keeps its value and passes its gradient on, as in
-    # PyTorch. (On Values, under create_graph, only the derivative is used.)
-    return (x if not x <= 0 else 0.0), (0.0 if x <= 0 else 1.0,)
+    # max(x, 0) by a comparison alone, so it needs no m: nan keeps its value and passes its gradient on, as in
+    # PyTorch, and -0.0 becomes 0.0. (The derivative tuples are constants: nothing to allocate. On Values,
+    # under create_graph, only the derivative is used.)
+    if x <= 0.0:
+        return 0.0, (0.0,)
+    return x, (1.0,)
 
 
 def _leaky_relu(m, x, slope):
