@@ -1,7 +1,7 @@
 """``python -m benchmarks [--quick] [--rounds N] [--workloads ...]``: run, print the tables, write markdown.
 
 Options: ``--quick`` small sizes (under a minute); ``--rounds N`` timing rounds; ``--workloads`` any of
-mlp-step deep-chain wide-sum memory; ``--implementations`` any of floats chainrule micrograd torch (floats is
+mlp-step deep-chain wide-sum memory; ``--implementations`` any of floats chainrule tape micrograd torch (floats is
 always needed); ``--markdown PATH`` where the markdown table goes (default ``benchmarks/RESULTS.md`` for a
 full run, none for ``--quick``); ``--json PATH`` the raw report. Where chainrule's time goes:
 ``python -m benchmarks.profile mlp-step`` (or ``wide-sum``, ``deep-chain``). In machine instructions, which do not

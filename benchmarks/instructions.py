@@ -6,7 +6,7 @@ installed: ``apt-get install valgrind``), once with the workload run 0 times and
 difference divided by ``repeats`` is the count of one run, without start-up, imports and set-up. Instructions
 are not time (a cache miss costs more than an add), so this complements ``python -m benchmarks``, which checks
 the results and times them. Options: ``--workloads`` (mlp-step wide-sum deep-chain), ``--implementations``
-(floats chainrule micrograd), ``--markdown PATH``.
+(floats chainrule tape micrograd), ``--markdown PATH``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 from benchmarks import workloads as wl
 
 WORKLOADS = wl.RUNNABLE
-IMPLEMENTATIONS = ("floats", "chainrule", "micrograd")
+IMPLEMENTATIONS = ("floats", "chainrule", "tape", "micrograd")
 FLOOR = "floats"
 SIZES = wl.Sizes.full()  # mlp-step and wide-sum at the timed benchmark's sizes
 CHAIN_LENGTH = 20_000  # long enough that set-up is noise, short enough for valgrind (about 50× slower)

@@ -64,6 +64,16 @@ def test_deep_chain_past_the_recursion_limit_runs_on_chainrule_and_fails_on_micr
     assert result["by_length"][longest]["chainrule"]["backward_ns_per_op"]["median"] > 0
 
 
+def test_the_tape_lower_bound_agrees_with_the_floor_on_every_timed_workload(tiny_run):
+    _, report, _ = tiny_run
+    workloads = report["workloads"]
+    assert "tape" in workloads["mlp-step"]["check"]["agree"]
+    assert "tape" in workloads["mlp-step"]["gc_off"]
+    assert "tape" in workloads["wide-sum"]["check"]["agree"]
+    for length in wl.Sizes.tiny().chain_lengths:  # value and gradient are checked against the floor
+        assert workloads["deep-chain"]["by_length"][str(length)]["tape"]["status"] == "ok"
+
+
 def test_memory_counts_nodes_of_the_loss_graph_for_chainrule_and_micrograd(tiny_run):
     _, report, _ = tiny_run
     implementations = report["workloads"]["memory"]["implementations"]
