@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from functools import partial
 
-import engine
 from benchmarks import scalar
 from benchmarks.workloads import L2_ALPHA
 from engine import Value
-from nn import MLP
+from nn import MLP, losses
 
 NAME = "chainrule"
 
 
 def _loss(model: MLP, inputs: list[list[Value]], ys: list[float], parameters: list[Value]) -> Value:
-    scores = [model(x) for x in inputs]
-    data_loss = engine.sum((1.0 - y * score).relu() for y, score in zip(ys, scores)) * (1.0 / len(ys))
-    return data_loss + L2_ALPHA * engine.sum(p * p for p in parameters)
+    # as the README and demos/moons.py write it: nn.losses' hinge (mean of relu(1 - y·score)) and L2 (one dot node)
+    return losses.hinge([model(x) for x in inputs], ys) + L2_ALPHA * losses.l2(parameters)
 
 
 def _zero_grad(model: MLP, parameters: list[Value]) -> None:

@@ -206,6 +206,19 @@ def test_l2_is_the_sum_of_squares_with_gradient_2p():
     assert [p.grad for p in params] == x.grad.tolist() == [1.0, -3.0, 6.0]
 
 
+def test_l2_is_one_dot_node_whose_value_and_gradient_match_a_node_per_square():
+    values = [0.3, -1.7, 2.9, 1e-3, -4.1]
+    fused = [Value(v) for v in values]
+    separate = [Value(v) for v in values]
+    out = losses.l2(fused)
+    reference = engine.sum([p * p for p in separate])
+    out.backward()
+    reference.backward()
+    assert out.op == "dot" and len(out.children) == 2 * len(values)
+    assert out.data == reference.data
+    assert [p.grad for p in fused] == [p.grad for p in separate] == [2 * v for v in values]
+
+
 def test_mismatched_lengths_name_both_counts():
     with pytest.raises(ValueError, match="2 predictions but 3 targets"):
         losses.mse([Value(1.0), Value(2.0)], [1.0, 2.0, 3.0])
