@@ -108,10 +108,15 @@ class TapeMLP:
         return x[0]
 
 
+def _l2(parameters: list[TapeValue]) -> TapeValue:
+    data = [p.data for p in parameters]  # one node Σ pᵢ·pᵢ, as nn.losses.l2
+    return _node(sum(map(mul, data, data)), (*parameters, *parameters), (*data, *data))
+
+
 def _loss(model: TapeMLP, inputs: list[list[TapeValue]], ys: list[float], parameters: list[TapeValue]) -> TapeValue:
     scores = [model(x) for x in inputs]
     data_loss = _sum([(1.0 - y * score).relu() for y, score in zip(ys, scores)]) * (1.0 / len(ys))
-    return data_loss + L2_ALPHA * _sum([p * p for p in parameters])
+    return data_loss + L2_ALPHA * _l2(parameters)
 
 
 def _zero_grad(model: TapeMLP, parameters: list[TapeValue]) -> None:
