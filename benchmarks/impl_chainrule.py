@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from benchmarks import scalar
 from benchmarks.workloads import L2_ALPHA
 from engine import Value
@@ -17,17 +15,9 @@ def _loss(model: MLP, inputs: list[list[Value]], ys: list[float], parameters: li
     return losses.hinge([model(x) for x in inputs], ys) + L2_ALPHA * losses.l2(parameters)
 
 
-def _zero_grad(model: MLP, parameters: list[Value]) -> None:
-    for p in parameters:
-        p.grad = 0.0
-
-
-LIBRARY = scalar.Library(name="nn.MLP", value=Value, mlp=MLP, loss=_loss, zero_grad=_zero_grad,
+LIBRARY = scalar.Library(name="nn.MLP", value=Value, mlp=MLP, loss=_loss, zero_grad=scalar.zero_grads,
                          children=lambda node: node.children)  # the public read-only view of a node's inputs
-MlpStep = partial(scalar.MlpStep, LIBRARY)
-WideSum = partial(scalar.WideSum, LIBRARY)
-deep_chain = partial(scalar.deep_chain, LIBRARY)
-memory = partial(scalar.memory, LIBRARY)
+MlpStep, WideSum, deep_chain, memory = scalar.bind(LIBRARY)
 
 
 def variant() -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from benchmarks import scalar
 from benchmarks.workloads import L2_ALPHA
 
@@ -27,10 +25,8 @@ def _loss(model: MLP, inputs: list[list[Value]], ys: list[float], parameters: li
 LIBRARY = scalar.Library(name="micrograd MLP", value=Value, mlp=MLP, loss=_loss,
                          zero_grad=lambda model, parameters: model.zero_grad(),  # as the demo does
                          children=lambda node: node._prev)
-MlpStep = partial(scalar.MlpStep, LIBRARY)
-WideSum = partial(scalar.WideSum, LIBRARY)  # micrograd's recursive topological sort fails on it
-deep_chain = partial(scalar.deep_chain, LIBRARY)  # recursive backward: RecursionError past ~1000 nodes
-memory = partial(scalar.memory, LIBRARY)
+# micrograd's recursive topological sort fails on WideSum, and past ~1000 nodes of deep_chain (RecursionError)
+MlpStep, WideSum, deep_chain, memory = scalar.bind(LIBRARY)
 
 
 def variant() -> str:

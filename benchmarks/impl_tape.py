@@ -10,7 +10,6 @@ design that records a Python object per op meets it on this interpreter.
 
 from __future__ import annotations
 
-from functools import partial
 from operator import mul
 
 from benchmarks import scalar
@@ -119,17 +118,9 @@ def _loss(model: TapeMLP, inputs: list[list[TapeValue]], ys: list[float], parame
     return data_loss + L2_ALPHA * _l2(parameters)
 
 
-def _zero_grad(model: TapeMLP, parameters: list[TapeValue]) -> None:
-    for p in parameters:
-        p.grad = 0.0
-
-
-LIBRARY = scalar.Library(name="tape MLP", value=TapeValue, mlp=TapeMLP, loss=_loss, zero_grad=_zero_grad,
+LIBRARY = scalar.Library(name="tape MLP", value=TapeValue, mlp=TapeMLP, loss=_loss, zero_grad=scalar.zero_grads,
                          children=lambda node: node.children)
-MlpStep = partial(scalar.MlpStep, LIBRARY)
-WideSum = partial(scalar.WideSum, LIBRARY)
-deep_chain = partial(scalar.deep_chain, LIBRARY)
-memory = partial(scalar.memory, LIBRARY)
+MlpStep, WideSum, deep_chain, memory = scalar.bind(LIBRARY)
 
 
 def variant() -> str:

@@ -1,7 +1,7 @@
 """The workloads for a scalar-``Value`` library (chainrule, micrograd), written once and given the library's pieces.
 
-``impl_chainrule`` and ``impl_micrograd`` each describe their library as a ``Library`` and bind these workloads to it,
-so both run exactly the same code around their own ``Value``, ``MLP`` and loss.
+``impl_chainrule``, ``impl_micrograd`` and ``impl_tape`` each describe their library as a ``Library`` and ``bind`` these
+workloads to it, so all run exactly the same code around their own ``Value``, ``MLP`` and loss.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from benchmarks.workloads import CHAIN_SCALE, CHAIN_SHIFT, MLP_NIN, MLP_NOUTS
@@ -25,6 +26,17 @@ class Library:
     loss: Callable[[Any, list, list[float], list], Any]  # loss(model, inputs, ys, parameters) -> Value
     zero_grad: Callable[[Any, list], None]  # zero_grad(model, parameters), the way the library's users do it
     children: Callable[[Any], Iterable]  # a node's inputs
+
+
+def zero_grads(model: Any, parameters: list) -> None:
+    """``Library.zero_grad`` for libraries whose users reset gradients by hand: every parameter's ``grad`` to 0.0."""
+    for p in parameters:
+        p.grad = 0.0
+
+
+def bind(library: Library) -> tuple[Callable, Callable, Callable, Callable]:
+    """The workloads on ``library``: ``MlpStep, WideSum, deep_chain, memory = scalar.bind(LIBRARY)``."""
+    return partial(MlpStep, library), partial(WideSum, library), partial(deep_chain, library), partial(memory, library)
 
 
 def time_chain(x0: Any, n: int) -> tuple[Any, float, float]:
