@@ -1,4 +1,4 @@
-"""The workloads for a scalar-``Value`` library (chainrule, micrograd), written once and given the library's pieces.
+"""The workloads for a scalar-``Value`` library (chainrule, micrograd, the tape bound), written once for all.
 
 ``impl_chainrule``, ``impl_micrograd`` and ``impl_tape`` each describe their library as a ``Library`` and ``bind`` these
 workloads to it, so all run exactly the same code around their own ``Value``, ``MLP`` and loss.
