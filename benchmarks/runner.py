@@ -187,12 +187,9 @@ class Runner:
                 "machine": platform.machine(), "cpus": multiprocessing.cpu_count(),
                 "sizes": self.sizes, "implementations": self.implementations}
 
-    def _arguments(self, workload: str) -> tuple:
-        return wl.arguments(workload, self.sizes)
-
     def _timed_workload(self, workers: dict[str, _Worker], workload: str, gc_off_too: bool) -> dict:
         result: dict = {"implementations": {}, "status": "ok"}
-        arguments = self._arguments(workload)
+        arguments = wl.arguments(workload, self.sizes)
         checked: dict[str, tuple] = {}
         for name, worker in workers.items():
             try:

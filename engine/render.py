@@ -125,7 +125,7 @@ def render(graph: Value | graphviz.Digraph, path: str | Path | None = None, form
 def _reachable_within(root: Value, max_nodes: int) -> list[Value]:
     """Every Value reachable from ``root`` (root first), or ValueError as soon as there are more than ``max_nodes``:
     the walk stops counting at the limit, so a 10^5-node training graph is refused in microseconds."""
-    found = list(_reachable(root, limit=max_nodes))
+    found = _reachable(root, limit=max_nodes)
     if len(found) > max_nodes:
         raise ValueError(
             f"draw_dot(): the graph has more than {max_nodes} Values (counting stopped at "
