@@ -1,59 +1,83 @@
-"""Per-thread recording switches: whether ops record a graph, and whether anomaly detection is on.
-
-Reading a thread-local costs more than the rest of recording a node, so ``open_switches`` counts the
-``no_grad`` / ``enable_grad`` / ``detect_anomaly`` blocks open in ALL threads. While it is 0, every thread
-records with anomaly detection off, and ops need not read their thread's switches at all.
-"""
+"""Per-thread switches: whether ops record a graph, whether anomaly detection is on, and who is told when
+Python code turns a Value into a Python decision (``engine.compile``'s tracer, to record guards)."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
-from contextlib import ContextDecorator
+from collections.abc import Callable
+from typing import Any
 
 
 class _State(threading.local):
     grad_enabled = True  # class attributes are each new thread's defaults
-    anomaly_sites = None  # {node: "file:line"} while detect_anomaly() is active, else None
+    anomaly_sites: dict | None = None  # {node: "file:line"} while detect_anomaly() is active, else None
+    # While tracing: called as decision_hook(kind, operands, result) when a comparison, bool(), float(), int(),
+    # round() or a read of .data turns a Value into a plain Python value (kind names which).
+    decision_hook: Callable[[str, tuple, Any], None] | None = None
 
 
 state = _State()
-open_switches = 0
-_switches_lock = threading.Lock()
 
 
-def switch_opened() -> None:
-    """Call BEFORE changing this thread's switches, so no op in any thread trusts the defaults meanwhile."""
-    global open_switches
-    with _switches_lock:
-        open_switches += 1
+class _GradMode:
+    """A context manager that is also a decorator, for plain and generator functions alike (as PyTorch's)."""
 
-
-def switch_closed() -> None:
-    """Call AFTER restoring this thread's switches."""
-    global open_switches
-    with _switches_lock:
-        open_switches -= 1
-
-
-class _GradMode(ContextDecorator):
     _enabled: bool
 
+    def __new__(cls, function: Callable | None = None) -> Any:
+        # bare ``@no_grad`` (no parentheses) passes the function itself: decorate it with a fresh instance
+        if function is not None:
+            return cls()(function)
+        return super().__new__(cls)
+
     def __enter__(self) -> None:
-        switch_opened()
         self._previous = state.grad_enabled
         state.grad_enabled = self._enabled
 
     def __exit__(self, *exc_info: object) -> None:
         state.grad_enabled = self._previous
-        switch_closed()
 
-    def _recreate_cm(self) -> _GradMode:
-        # A fresh instance per decorated call, so recursion and threads never share `_previous`.
-        return type(self)()
+    def __call__(self, function: Callable) -> Callable:
+        mode = type(self)
+        if inspect.isgeneratorfunction(function):
+            # The body of a generator runs at each next(), after the decorator returned: switch around each resume.
+            @functools.wraps(function)
+            def generator(*args: Any, **kwargs: Any) -> Any:
+                body = function(*args, **kwargs)
+                try:
+                    with mode():
+                        response = body.send(None)
+                    while True:
+                        try:
+                            request = yield response
+                        except GeneratorExit:
+                            with mode():
+                                body.close()
+                            raise
+                        except BaseException as error:
+                            with mode():
+                                response = body.throw(error)
+                        else:
+                            with mode():
+                                response = body.send(request)
+                except StopIteration as stop:
+                    return stop.value
+
+            return generator
+
+        @functools.wraps(function)
+        def decorated(*args: Any, **kwargs: Any) -> Any:
+            with mode():  # a fresh instance per call, so recursion and threads never share ``_previous``
+                return function(*args, **kwargs)
+
+        return decorated
 
 
 class no_grad(_GradMode):
-    """Context manager and decorator: ops inside record nothing and return leaves (this thread only)."""
+    """Context manager and decorator (``@no_grad`` or ``@no_grad()``): ops inside record nothing and return
+    leaves (this thread only). On a generator function it applies to the generator's body."""
 
     _enabled = False
 

@@ -8,7 +8,7 @@ import sys
 from contextlib import ContextDecorator
 from typing import Any
 
-from engine._mode import state, switch_closed, switch_opened
+from engine._mode import state
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -24,7 +24,6 @@ class detect_anomaly(ContextDecorator):
     Nodes built inside stay referenced until the block ends."""
 
     def __enter__(self) -> detect_anomaly:
-        switch_opened()
         self._previous = state.anomaly_sites
         if self._previous is None:
             state.anomaly_sites = {}
@@ -32,7 +31,6 @@ class detect_anomaly(ContextDecorator):
 
     def __exit__(self, *exc_info: object) -> None:
         state.anomaly_sites = self._previous
-        switch_closed()
 
     def _recreate_cm(self) -> detect_anomaly:
         return type(self)()
@@ -56,9 +54,9 @@ def record(node: Any, op: Any, inputs: tuple, local_grads: tuple) -> None:
     """Remember where ``node`` was built; raise if its value or a local derivative is not finite."""
     site = _creation_site()
     state.anomaly_sites[node] = site
-    if not math.isfinite(node.data):
+    if not math.isfinite(node._data):
         raise AnomalyError(
-            f"{op.label} produced {node.data} from inputs {_show(inputs)}, built at {site}"
+            f"{op.label} produced {node._data} from inputs {_show(inputs)}, built at {site}"
         )
     for index, local in enumerate(local_grads):
         if not math.isfinite(_data(local)):
@@ -75,7 +73,7 @@ def check_backward(node: Any, local_grads: tuple, upstream: Any) -> None:
         if not math.isfinite(flowing):
             site = state.anomaly_sites.get(node, "<built outside detect_anomaly>")
             raise AnomalyError(
-                f"backward through {node._op.label}: gradient to input {index} is {flowing} "
+                f"backward through {node._operation.label}: gradient to input {index} is {flowing} "
                 f"(upstream {_data(upstream)} x local {_data(local)}) at inputs "
                 f"{_show(node._children)}, built at {site}"
             )

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.value import Value, _reachable
+from engine.value import Value, reachable
 
 if TYPE_CHECKING:
     import graphviz
@@ -125,7 +125,7 @@ def render(graph: Value | graphviz.Digraph, path: str | Path | None = None, form
 def _reachable_within(root: Value, max_nodes: int) -> list[Value]:
     """Every Value reachable from ``root`` (root first), or ValueError as soon as there are more than ``max_nodes``:
     the walk stops counting at the limit, so a 10^5-node training graph is refused in microseconds."""
-    found = _reachable(root, limit=max_nodes)
+    found = reachable(root, limit=max_nodes)
     if len(found) > max_nodes:
         raise ValueError(
             f"draw_dot(): the graph has more than {max_nodes} Values (counting stopped at "

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from engine import Value, dot
-from engine.value import _dot_of_values  # dot() minus its checks, for the forward pass
 from nn import init as _init
 from nn._checks import bad_input, check_inputs, check_int, short
 
@@ -225,14 +224,10 @@ class Neuron(Module):
         """The neuron's output for one input vector of ``nin`` numbers or Values."""
         _check_length(x, self.nin, type(self).__name__)
         x = tuple(_as_values(x, type(self).__name__))
-        return self._forward(x, [v.data for v in x])
+        return self._forward(x)
 
-    def _forward(self, x: tuple[Value, ...], x_data: list[float]) -> Value:
-        # The hot path of training: callers have checked x (Values, right length) and read its data.
-        try:
-            out = _dot_of_values(self.w, x, x_data, self.b)
-        except AttributeError:  # a weight or the bias is not a Value: the checked dot() takes a number, names the rest
-            out = dot(self.w, x, start=self.b)
+    def _forward(self, x: tuple[Value, ...]) -> Value:
+        out = dot(self.w, x, start=self.b)
         activate = self._activate
         return out if activate is None else activate(out)
 
@@ -281,8 +276,7 @@ class Layer(Module):
 
     def _forward(self, x: Sequence[Value]) -> list[Value]:
         x = tuple(x)
-        x_data = [v.data for v in x]  # read once for all the neurons
-        return [neuron._forward(x, x_data) for neuron in self.neurons]
+        return [neuron._forward(x) for neuron in self.neurons]
 
     def parameters(self) -> list[Value]:
         return [parameter for neuron in self.neurons for parameter in (*neuron.w, neuron.b)]
