@@ -213,7 +213,7 @@ def test_a_chain_deeper_than_the_recursion_limit_is_drawn():
     depth = sys.getrecursionlimit() + 500
     x = Value(0.0, "x")
     for _ in range(depth):
-        x = x + 1.0
+        x = -x
     records = _records(draw_dot(x, max_nodes=depth + 1).source)
     assert len(records) == depth + 1
 
