@@ -1,0 +1,3 @@
+"""placeholder"""
+def explore(*a, **k):
+    raise NotImplementedError
