@@ -67,9 +67,9 @@ def _data(root: Value, steps: list, names: dict[Value, str]) -> str:
                               "data": number(node.data), "op": node.op} for node in name},
         "steps": [
             {"node": ids[step.node], "gradient": number(step.gradient),
-             "edges": [{"edge": f"{ids[step.node]}_in{index}", "child": ids[edge.child], "local": number(edge.local_grad),
-                        "contribution": number(edge.contribution), "total": number(edge.total)}
-                       for index, edge in enumerate(step.edges)]}
+             "edges": [{"edge": f"{ids[step.node]}_in{index}", "child": ids[edge.child],
+                        "local": number(edge.local_grad), "contribution": number(edge.contribution),
+                        "total": number(edge.total)} for index, edge in enumerate(step.edges)]}
             for step in steps
         ],
         "order": [ids[step.node] for step in steps],
@@ -194,7 +194,8 @@ function show(next) {
       outline.setAttribute("stroke-dasharray", !s.finished.has(id) && g !== undefined ? "5,2" : "none");
     }
     const row = rows[id];
-    row.className = current ? "current" : (s.finished.has(id) ? "finished" : (g === undefined ? "unreached" : "partial"));
+    const reached = g === undefined ? "unreached" : "partial";
+    row.className = current ? "current" : (s.finished.has(id) ? "finished" : reached);
     row.querySelector(".grad").textContent = g === undefined ? "" : g[0];
   }
   document.querySelectorAll("#graph g.edge").forEach(e => e.querySelectorAll("path, polygon").forEach(p => {
@@ -212,8 +213,8 @@ function hover(id, event) {
   const box = document.getElementById("hover");
   if (!id) { box.style.display = "none"; return; }
   const node = D.nodes[id], g = stateAt(k).grads[id];
-  box.textContent = node.name + "\\ndata " + node.data[0] + "\\ngrad " + (g === undefined ? "(not reached yet)" : g[0]) +
-    "\\nop " + (node.op || "(leaf)");
+  box.textContent = node.name + "\\ndata " + node.data[0] +
+    "\\ngrad " + (g === undefined ? "(not reached yet)" : g[0]) + "\\nop " + (node.op || "(leaf)");
   box.style.display = "block";
   box.style.left = (event.clientX + 14) + "px";
   box.style.top = (event.clientY + 14) + "px";
