@@ -102,6 +102,8 @@ class Explanation:
         self.root, self.wrt, self.max_paths = root, wrt, max_paths
         order = _reverse_topological_order(root)
         self._name = _names(root, names)
+        if wrt not in self._name:  # not in root's graph: no paths, gradient 0
+            self._name[wrt] = names.get(wrt) or wrt.label or "wrt"
         reaches = _reaching(order, wrt)
         self.path_count = _count_paths(order, reaches, root, wrt)
         self.gradient = grad(root, [wrt])[0]
