@@ -222,7 +222,7 @@ def test_hidden_and_output_activations_are_applied_per_layer():
 
 
 def test_global_random_makes_micrograd_weights_when_no_seed_is_given():
-    micrograd_nn = pytest.importorskip("micrograd.nn")
+    micrograd_nn = pytest.importorskip("micrograd.nn", reason="compares with micrograd: pip install 'chainrule[bench]'")
     random.seed(1337)
     theirs = micrograd_nn.MLP(2, [16, 16, 1])
     random.seed(1337)
