@@ -3,9 +3,10 @@
 from engine._mode import enable_grad, is_grad_enabled, no_grad
 from engine.anomaly import AnomalyError, detect_anomaly
 from engine.drawing import draw_dot, render
-from engine.explain import backward_steps, explain
+from engine.explain import explain
 from engine.explore import explore
 from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from engine.steps import backward_steps
 from engine.value import Value, dot, grad, sum, zero_grad
 
 __all__ = [

@@ -303,7 +303,7 @@ class _StepState:
 
 
 def _state_after(root: Value, step: Any, show_grad: bool) -> _StepState:
-    from engine.explain import backward_steps
+    from engine.steps import backward_steps
 
     if not show_grad:
         raise ValueError("draw_dot(step=...) draws gradients; it cannot be combined with show_grad=False")

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from engine.drawing import DEFAULT_MAX_NODES, _names_by_value, draw_dot, format_number, node_ids, render
-from engine.explain import _names, _wrap, backward_steps
+from engine.explain import _names, _wrap
+from engine.steps import backward_steps
 from engine.value import Value, reachable
 
 PLAY_INTERVAL_MS = 900  # one step per 0.9 s when playing: long enough to read the side panel's numbers

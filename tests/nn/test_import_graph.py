@@ -93,8 +93,7 @@ def test_no_module_of_the_package_imports_itself_back_through_others(package):
     assert cycle is None, f"import cycle in {package}: {' -> '.join(cycle)}"
 
 
-# nn/diagram.py belongs to the drawing work, which replaces its engine.render._new_digraph import.
-_PENDING = {"nn.diagram": "imports engine.render._new_digraph; being fixed in the drawing work"}
+_PENDING: dict[str, str] = {}  # module -> why it may still import a private engine name (none)
 
 
 @pytest.mark.parametrize(
