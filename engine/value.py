@@ -7,6 +7,7 @@ import collections
 import math
 import numbers
 import operator
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from types import NotImplementedType
@@ -261,6 +262,53 @@ class Value:
         """A new leaf with the same data (and label), cut off from this graph."""
         return Value(self._data, self._label)
 
+    # --- pickle and copy --------------------------------------------------------------------------
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        """Pickle (and ``copy.deepcopy``) a node with its whole graph, at any depth.
+
+        Pickle would recurse once per level of the graph (a RecursionError past a few hundred). So the node that
+        is pickled first hands pickle its whole graph as a flat list, children before parents; when each of those
+        nodes is pickled in turn, its children are already pickled, so nothing recurses. Identity is kept:
+        nodes shared between pickled objects are shared again after loading."""
+        state = (None, {name: getattr(self, name) for name in Value.__slots__})
+        if not self._children or self in _graph_being_pickled.nodes:
+            return (_empty_value, (), state)
+        below = _reverse_topological_order(self)[1:]
+        below.reverse()  # children before parents
+        _graph_being_pickled.nodes = set(below)
+        return (_empty_value_after, (below, _EndOfGraph()), state)
+
+    def __copy__(self) -> Value:
+        """A node with the same data, grad, label and inputs (the inputs themselves are shared)."""
+        copy = _empty_value()
+        for name in Value.__slots__:
+            setattr(copy, name, getattr(self, name))
+        return copy
+
+
+class _GraphBeingPickled(threading.local):
+    nodes: set = set()  # the nodes of the graph whose flat list pickle is writing in this thread
+
+
+_graph_being_pickled = _GraphBeingPickled()
+
+
+class _EndOfGraph:
+    """Pickled right after a graph's flat list: from there on, nodes are pickled as roots again."""
+
+    def __reduce__(self) -> tuple:
+        _graph_being_pickled.nodes = set()
+        return (_EndOfGraph, ())
+
+
+def _empty_value(*_: object) -> Value:
+    return Value.__new__(Value)
+
+
+def _empty_value_after(below: list, end: _EndOfGraph) -> Value:
+    return Value.__new__(Value)  # ``below`` is loaded by now: its only job was to be loaded first
+
 
 # --- numbers at the boundary ------------------------------------------------------------------------
 
@@ -280,7 +328,7 @@ def _real(x: object, what: str) -> float:
     try:
         return float(x)  # type: ignore[arg-type]
     except OverflowError:
-        return math.copysign(math.inf, x)  # type: ignore[arg-type]
+        return math.inf if x > 0 else -math.inf  # type: ignore[operator]
 
 
 def _as_float(x: Number, what: str) -> float:
