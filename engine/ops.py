@@ -91,6 +91,10 @@ class Op:
         """This op with its constant ``c`` filled in. The copy holds no nodes, so it makes no cycles."""
         return Op(self.name, self.rule, self.domains, self.constant, self.nary, self.template, (c,))
 
+    def with_constants(self, *constants: float) -> Op:
+        """This op with several constants filled in (``clamp``'s ``lo`` and ``hi``)."""
+        return Op(self.name, self.rule, self.domains, self.constant, self.nary, self.template, constants)
+
     @property
     def label(self) -> str:
         """How the op is shown (``"+"``, ``"tanh"``, ``"**2"``): the shortest repr that round-trips its constant."""
@@ -449,3 +453,316 @@ def _dot(num, *inputs):
 
 
 DOT = op("dot", _dot, domains=(ANY,), nary=True)
+
+
+# --- more elementary functions: trigonometric, hyperbolic and their inverses, logs in other bases ---------------
+
+
+def _overflowing(function: Callable[[float], float], name: str) -> Callable[[float], float]:
+    """``function`` with ``OverflowError`` turned into ±inf (the sign of the true result: that of x for sinh,
+    + for cosh), and ``ValueError`` (outside its domain) into nan."""
+
+    def safe(x: float) -> float:
+        try:
+            return function(x)
+        except OverflowError:
+            return math.copysign(_INF, x) if name in ("sinh", "expm1") else _INF
+        except ValueError:
+            return _NAN
+
+    safe.__name__ = name
+    safe.__doc__ = f"{name} x with IEEE results where ``math.{name}`` raises: ±inf past overflow, nan outside."
+    return safe
+
+
+@float_form
+def tan(x: float) -> float:
+    """tan x; nan at ±inf (``math.tan`` raises)."""
+    return math.tan(x) if math.isfinite(x) else _NAN
+
+
+def _tan(num, x):
+    """tan x | 1 + tan² x | tan(±inf) = nan"""
+    t = num.tan(x)
+    return t, (1.0 + t * t,)
+
+
+TAN = op("tan", _tan, domains=(Domain(-1.4, 1.4),))  # off the poles at ±π/2
+
+float_form(_overflowing(math.sinh, "sinh"))
+float_form(_overflowing(math.cosh, "cosh"))
+
+
+def _sinh(num, x):
+    """sinh x | cosh x | sinh(±1000) = ±inf"""
+    return num.sinh(x), (num.cosh(x),)
+
+
+SINH = op("sinh", _sinh, domains=(Domain(-5.0, 5.0),))
+
+
+def _cosh(num, x):
+    """cosh x | sinh x | cosh(±1000) = inf"""
+    return num.cosh(x), (num.sinh(x),)
+
+
+COSH = op("cosh", _cosh, domains=(Domain(-5.0, 5.0),))
+
+float_form(_overflowing(math.asin, "asin"))
+float_form(_overflowing(math.acos, "acos"))
+float_form(math.atan)  # never raises: atan(±inf) = ±π/2
+
+
+def _asin(num, x):
+    """asin x | 1 / √(1 - x²) | asin'(±1) = inf; asin(|x| > 1) = nan"""
+    return num.asin(x), (num.div(1.0, num.sqrt(1.0 - x * x)),)
+
+
+ASIN = op("asin", _asin, domains=(Domain(-0.9, 0.9),))  # off the infinite slopes at ±1
+
+
+def _acos(num, x):
+    """acos x | -1 / √(1 - x²) | acos'(±1) = -inf; acos(|x| > 1) = nan"""
+    return num.acos(x), (-num.div(1.0, num.sqrt(1.0 - x * x)),)
+
+
+ACOS = op("acos", _acos, domains=(Domain(-0.9, 0.9),))
+
+
+def _atan(num, x):
+    """atan x | 1 / (1 + x²) | atan(±inf) = ±π/2, slope 0"""
+    return num.atan(x), (num.div(1.0, 1.0 + x * x),)
+
+
+ATAN = op("atan", _atan, domains=(ANY,))
+
+float_form(math.asinh)  # never raises
+float_form(_overflowing(math.acosh, "acosh"))
+
+
+@float_form
+def atanh(x: float) -> float:
+    """atanh x; ±inf at ±1, nan for |x| > 1 (``math.atanh`` raises)."""
+    if -1.0 < x < 1.0:
+        return math.atanh(x)
+    if x == 1.0 or x == -1.0:
+        return math.copysign(_INF, x)
+    return _NAN
+
+
+def _asinh(num, x):
+    """asinh x | 1 / √(x² + 1) | asinh'(±inf) = 0"""
+    return num.asinh(x), (num.div(1.0, num.sqrt(x * x + 1.0)),)
+
+
+ASINH = op("asinh", _asinh, domains=(ANY,))
+
+
+def _acosh(num, x):
+    """acosh x | 1 / (√(x - 1) √(x + 1)) | acosh'(1) = inf; acosh(x < 1) = nan"""
+    # √(x - 1)·√(x + 1), not √(x² - 1): x² - 1 loses the digits of x - 1 near 1 (at x = 1 + 1e-10, all but 6)
+    return num.acosh(x), (num.div(1.0, num.sqrt(x - 1.0) * num.sqrt(x + 1.0)),)
+
+
+ACOSH = op("acosh", _acosh, domains=(Domain(1.1, 10.0),))
+
+
+def _atanh(num, x):
+    """atanh x | 1 / ((1 - x)(1 + x)) | atanh(±1) = ±inf, slope inf; atanh(|x| > 1) = nan"""
+    # (1 - x)(1 + x), not 1 - x²: near ±1, 1 - x² cancels the digits that (1 - x) keeps exactly
+    return num.atanh(x), (num.div(1.0, (1.0 - x) * (1.0 + x)),)
+
+
+ATANH = op("atanh", _atanh, domains=(Domain(-0.9, 0.9),))
+
+
+@float_form
+def log1p(x: float) -> float:
+    """ln(1 + x), exact near 0; log1p(-1) = -inf, log1p(x < -1) = nan (``math.log1p`` raises)."""
+    if x > -1.0:
+        return math.log1p(x)
+    return -_INF if x == -1.0 else _NAN
+
+
+def _log1p(num, x):
+    """ln(1 + x), exact near 0 | 1 / (1 + x) | log1p(-1) = -inf; log1p(x < -1) = nan"""
+    return num.log1p(x), (num.div(1.0, x + 1.0),)
+
+
+LOG1P = op("log1p", _log1p, domains=(Domain(-0.9, 10.0),))
+
+float_form(_overflowing(math.expm1, "expm1"))
+
+
+def _expm1(num, x):
+    """eˣ - 1, exact near 0 | eˣ (as expm1 x + 1) | expm1(1000) = inf; expm1(-inf) = -1"""
+    out = num.expm1(x)
+    return out, (out + 1.0,)
+
+
+EXPM1 = op("expm1", _expm1, domains=(Domain(-5.0, 5.0),))
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+@float_form
+def log2(x: float) -> float:
+    """log₂ x; -inf at 0, nan below (``math.log2`` raises)."""
+    if x > 0:
+        return math.log2(x)
+    return -_INF if x == 0 else _NAN
+
+
+@float_form
+def log10(x: float) -> float:
+    """log₁₀ x; -inf at 0, nan below (``math.log10`` raises)."""
+    if x > 0:
+        return math.log10(x)
+    return -_INF if x == 0 else _NAN
+
+
+def _log2(num, x):
+    """log₂ x | 1 / (x ln 2) | log2(0) = -inf; log2(x < 0) = nan"""
+    return num.log2(x), (num.div(1.0, x * _LN2),)
+
+
+LOG2 = op("log2", _log2, domains=(Domain(1e-3, 1e3),))
+
+
+def _log10(num, x):
+    """log₁₀ x | 1 / (x ln 10) | log10(0) = -inf; log10(x < 0) = nan"""
+    return num.log10(x), (num.div(1.0, x * _LN10),)
+
+
+LOG10 = op("log10", _log10, domains=(Domain(1e-3, 1e3),))
+
+float_form(math.atan2)  # never raises: atan2(0, 0) = 0, atan2(±inf, ±inf) = ±π/4 or ±3π/4
+
+
+def _atan2(num, y, x):
+    """atan2(y, x), the angle of (x, y) | x / (x² + y²), -y / (x² + y²) | 0, 0 at the origin"""
+    # at the origin both slopes are 0, as PyTorch (the formula's 0/0 would be nan)
+    r2 = x * x + y * y
+    at_origin = num.eq(r2, 0.0)
+    return num.atan2(y, x), (num.where(at_origin, 0.0, num.div(x, r2)), num.where(at_origin, 0.0, -num.div(y, r2)))
+
+
+ATAN2 = op("atan2", _atan2, domains=(NONZERO, NONZERO))  # off the origin
+
+
+# --- piecewise: modulo, rounding, minimum and maximum, clamp, where ------------------------------------------
+
+
+@float_form
+def mod(x: float, y: float) -> float:
+    """Python's floored x % y (the sign of y); nan for y = 0 (Python raises) and for x = ±inf."""
+    try:
+        return x % y
+    except ZeroDivisionError:
+        return _NAN
+
+
+@float_form
+def floor_divide(x: float, y: float) -> float:
+    """Python's x // y, the quotient that goes with ``mod`` (x = y·(x // y) + x % y); x / y for y = 0."""
+    try:
+        return x // y
+    except ZeroDivisionError:
+        return div(x, y)
+
+
+def _mod(num, x, y):
+    """x % y, floored as in Python (the sign of y) | 1, -(x // y) | x % 0 = nan, slope -inf"""
+    # d/dy = -(x // y), not -floor(x / y): the rounded x / y can land on the next integer (1 % 0.1 is 0.0999...,
+    # where 1 // 0.1 = 9 but floor(1 / 0.1) = 10). The quotient is flat, so it is a plain number in every system.
+    return num.mod(x, y), (1.0, -num.floor_divide(x, y))
+
+
+MOD = op("%", _mod, domains=(Domain(5.0, 5.5), Domain(2.0, 2.4)))  # 2 < x / y < 3: off the jumps at integers
+
+
+def _integer_valued(function: Callable[[float], int], name: str) -> Callable[[float], float]:
+    """``function`` (math.floor, math.ceil, round) as a float function: ±inf and nan pass through (math raises),
+    and a zero result keeps the sign of x, as IEEE's floor(-0.5)... ceil(-0.5) = -0.0."""
+
+    def rounded(x: float) -> float:
+        return math.copysign(float(function(x)), x) if math.isfinite(x) else x
+
+    rounded.__name__ = name
+    rounded.__doc__ = f"{name} x as a float; inf and nan pass through; a zero result keeps the sign of x."
+    return rounded
+
+
+float_form(_integer_valued(math.floor, "floor"))
+float_form(_integer_valued(math.ceil, "ceil"))
+float_form(_integer_valued(round, "round"))  # half to even, as PyTorch: round(2.5) = 2
+
+
+def _floor(num, x):
+    """⌊x⌋ | 0 | floor(±inf) = ±inf"""
+    return num.floor(x), (0.0,)
+
+
+FLOOR = op("floor", _floor, domains=(Domain(0.1, 0.9),))  # between the jumps at integers
+
+
+def _ceil(num, x):
+    """⌈x⌉ | 0 | ceil(-0.5) = -0.0"""
+    return num.ceil(x), (0.0,)
+
+
+CEIL = op("ceil", _ceil, domains=(Domain(0.1, 0.9),))
+
+
+def _round(num, x):
+    """x to the nearest integer, halves to even | 0 | round(2.5) = 2, round(-0.5) = -0.0"""
+    return num.round(x), (0.0,)
+
+
+ROUND = op("round", _round, domains=(Domain(0.1, 0.4),))
+
+
+def _maximum(num, a, b):
+    """max(a, b) | 1, 0 if a > b; 0, 1 if a < b; ½, ½ at a tie | nan in either gives nan, slopes 1, 1"""
+    # nan in either gives nan (a + b), with gradient 1 to both; a tie splits the gradient in half (PyTorch's rules)
+    out = num.where(a >= b, a, num.where(a < b, b, a + b))
+    tie = num.eq(a, b)
+    return out, (num.where(a > b, 1.0, num.where(a < b, 0.0, num.where(tie, 0.5, 1.0))),
+                 num.where(a > b, 0.0, num.where(a < b, 1.0, num.where(tie, 0.5, 1.0))))
+
+
+MAXIMUM = op("maximum", _maximum, domains=(Domain(0.1, 10.0), Domain(-10.0, -0.1)))  # ties are pinned, not sampled
+
+
+def _minimum(num, a, b):
+    """min(a, b) | 1, 0 if a < b; 0, 1 if a > b; ½, ½ at a tie | nan in either gives nan, slopes 1, 1"""
+    out = num.where(a <= b, a, num.where(a > b, b, a + b))
+    tie = num.eq(a, b)
+    return out, (num.where(a < b, 1.0, num.where(a > b, 0.0, num.where(tie, 0.5, 1.0))),
+                 num.where(a < b, 0.0, num.where(a > b, 1.0, num.where(tie, 0.5, 1.0))))
+
+
+MINIMUM = op("minimum", _minimum, domains=(Domain(-10.0, -0.1), Domain(0.1, 10.0)))
+
+
+def _clamp(num, x, lo, hi):
+    """min(max(x, lo), hi) | 1 on [lo, hi] (ends included), else 0 | clamp(nan) = nan, slope 0"""
+    # min(max(x, lo), hi) as PyTorch: lo > hi gives hi everywhere, nan stays nan. The slope is 1 on [lo, hi] with
+    # both ends included and 0 outside (and for nan), PyTorch's rule.
+    raised = num.where(x < lo, lo, x)
+    return num.where(raised > hi, hi, raised), (num.where((x >= lo) & (x <= hi), 1.0, 0.0),)
+
+
+# Sampled as x.clamp(-c, c) with |x| < c (slope 1) or x.clamp(c, c + 1) below the range (slope 0): off the kinks
+CLAMP = op("clamp", _clamp, domains=(Domain(-2.0, 2.0),), constant=Domain(3.0, 5.0), label="clamp({}, {})")
+
+
+def _where(num, condition, a, b):
+    """a if condition ≠ 0 else b | 0, 1, 0 or 0, 0, 1 | nan as a condition picks a"""
+    # the condition is a number: nonzero (nan included) picks a. Its slope is 0: it only chooses.
+    pick_b = num.eq(condition, 0.0)
+    return num.where(pick_b, b, a), (0.0, num.where(pick_b, 0.0, 1.0), num.where(pick_b, 1.0, 0.0))
+
+
+WHERE = op("where", _where, domains=(KINKED, ANY, ANY))

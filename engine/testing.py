@@ -110,6 +110,14 @@ _SPELLINGS: dict[str, Callable[[Sequence[Value], float | None, bool], Value]] = 
     "ABS": lambda xs, c, flip: abs(xs[0]) if flip else xs[0].abs(),
     "SUM": _sum,
     "DOT": _dot,
+    "ATAN2": lambda xs, c, flip: engine.atan2(xs[0], xs[1]) if flip else xs[0].atan2(xs[1]),
+    "MOD": lambda xs, c, flip: engine.remainder(xs[0], xs[1]) if flip else xs[0] % xs[1],
+    "MAXIMUM": lambda xs, c, flip: engine.maximum(xs[0], xs[1]) if flip else xs[0].maximum(xs[1]),
+    "MINIMUM": lambda xs, c, flip: engine.minimum(xs[0], xs[1]) if flip else xs[0].minimum(xs[1]),
+    # the constant c is a half-width: |x| < c inside the range (slope 1), or the range [c, c + 1] above x (slope 0)
+    "CLAMP": lambda xs, c, flip: xs[0].clamp(c, c + 1.0) if flip else xs[0].clamp(-c, c),
+    "ROUND": lambda xs, c, flip: round(xs[0]) if flip else xs[0].round(),
+    "WHERE": lambda xs, c, flip: engine.where(xs[0], xs[1], xs[2]),
 }
 
 # A plain number beside + - * or under / is a constant leaf of the binary op; these spellings test that path.
