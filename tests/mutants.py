@@ -35,8 +35,8 @@ SUITE = [
     "tests/nn/test_mlp_gradient_property.py",
 ]
 
-TWO_OPERANDS = {"ADD", "SUB", "MUL", "DIV", "POW", "DOT"}
-ZERO_DERIVATIVE = {"STEP", "SIGN"}
+TWO_OPERANDS = {"ADD", "SUB", "MUL", "DIV", "POW", "DOT", "ATAN2", "MOD", "MAXIMUM", "MINIMUM", "WHERE"}  # WHERE: 3
+ZERO_DERIVATIVE = {"STEP", "SIGN", "FLOOR", "CEIL", "ROUND"}
 
 # (op, kind) -> why the mutant computes the same gradients as the original, so no test can catch it
 EQUIVALENT = {
