@@ -2,6 +2,7 @@
 
 from engine._mode import enable_grad, is_grad_enabled, no_grad
 from engine.anomaly import AnomalyError, detect_anomaly
+from engine.forward import hessian, jacobian, jvp
 from engine.functions import (
     abs,
     acos,
@@ -36,6 +37,7 @@ from engine.functions import (
     where,
 )
 from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from engine.primitive import primitive
 from engine.render import draw_dot, render
 from engine.value import Value, dot, grad, sum, zero_grad
 
@@ -79,10 +81,14 @@ __all__ = [
     "draw_dot",
     "enable_grad",
     "grad",
+    "hessian",
+    "jacobian",
+    "jvp",
     "gradcheck",
     "gradgradcheck",
     "is_grad_enabled",
     "no_grad",
+    "primitive",
     "render",
     "sum",
     "zero_grad",

@@ -692,12 +692,23 @@ class _ValueMath:
         return FLOATS.floor_divide(*(x._data if isinstance(x, Value) else x for x in (a, b)))
 
     def __getattr__(self, name: str) -> Callable:
-        # a float form registered after this module was imported (an engine.primitive's): lifted on first use
+        # A float form registered after this module was imported (for an engine.primitive): on Values it is the
+        # Value method of that name, or else the registered op of that name. Lifted on first use.
         if name.startswith("__") or not hasattr(FLOATS, name):
             raise AttributeError(f"the number system has no function {name!r}; register its float form with "
                                  "@engine.ops.float_form")
-        setattr(self, name, _lift(name))
-        return getattr(self, name)
+        if hasattr(Value, name):
+            lifted = _lift(name)
+        elif name in ops.REGISTRY:
+            float_form, op = getattr(FLOATS, name), ops.REGISTRY[name]
+            lifted = lambda *args: (  # noqa: E731
+                apply(op, *args) if any(isinstance(a, Value) for a in args) else float_form(*args)
+            )
+        else:
+            raise AttributeError(f"{name!r} has a float form but no op to differentiate it on Values: register a "
+                                 f"primitive named {name!r} (engine.primitive) whose rule gives its derivative")
+        setattr(self, name, lifted)
+        return lifted
 
 
 VALUES = _ValueMath()

@@ -63,6 +63,8 @@ MUTATIONS = {
 
 def op_names() -> list[str]:
     """Every Op defined in ``engine.ops``, by its module-level name."""
+    if sys.path[0] != str(ROOT):  # this checkout's engine, not the one an editable install points at
+        sys.path.insert(0, str(ROOT))
     import engine.ops
 
     return sorted(name for name, value in vars(engine.ops).items() if isinstance(value, engine.ops.Op))
