@@ -20,6 +20,8 @@ form sits just above the rule that uses it, registered into ``FLOATS`` by ``@flo
 
 Adding a unary op: write its float form (if ``math`` can raise) and its rule here, register it with ``op(...)`` on
 the next line, and add its one-line method to ``Value``. ``engine.testing`` samples it from the domain given here.
+The rule's one-line docstring, ``"value | derivative(s) | edge values"``, is its row in the README's op table
+(``python -m engine.optable``).
 """
 
 from __future__ import annotations
@@ -168,6 +170,7 @@ def div(a: float, b: float) -> float:
 
 
 def _add(num, x, y):
+    """x + y | 1, 1 | inf + -inf = nan"""
     return x + y, (1.0, 1.0)
 
 
@@ -175,6 +178,7 @@ ADD = op("+", _add, domains=(ANY, ANY))
 
 
 def _sub(num, x, y):
+    """x - y | 1, -1 | inf - inf = nan"""
     return x - y, (1.0, -1.0)
 
 
@@ -182,6 +186,7 @@ SUB = op("-", _sub, domains=(ANY, ANY))
 
 
 def _mul(num, x, y):
+    """x y | y, x | 0 · inf = nan"""
     return x * y, (y, x)
 
 
@@ -189,6 +194,7 @@ MUL = op("*", _mul, domains=(ANY, ANY))
 
 
 def _div(num, x, y):
+    """x / y | 1/y, -(x/y)/y | 1/0 = inf, 0/0 = nan"""
     # d(x/y) = 1/y dx - x/y² dy, the latter as -(x/y)/y so that it does not underflow through y² (PyTorch's form)
     out = num.div(x, y)
     return out, (num.div(1.0, y), -num.div(out, y))
@@ -198,6 +204,7 @@ DIV = op("/", _div, domains=(ANY, NONZERO))
 
 
 def _neg(num, x):
+    """-x | -1 | -(0.0) = -0.0"""
     return -x, (-1.0,)
 
 
@@ -226,6 +233,7 @@ def pow(x: float, y: float) -> float:  # noqa: A001 - the name the rules call it
 
 
 def _pow(num, x, y):
+    """xʸ | y xʸ⁻¹, xʸ ln x | (-4)^0.5 = nan; d/dx = 0 at y = 0 where xʸ⁻¹ is not finite; d/dy = 0 at x = 0, y >= 0"""
     # d(x^y) = y x^(y-1) dx + x^y ln(x) dy, with PyTorch's zeros where 0·inf would give nan: dx at y = 0 (x^0 is
     # flat) where x^(y-1) is not finite (x = 0, subnormal or nan), dy at x = 0 with y >= 0. Elsewhere at y = 0 the
     # formula stays, so that d²/dx dy there is 1/x.
@@ -244,6 +252,7 @@ POW = op("**", _pow, domains=(POSITIVE, EXPONENT))
 
 
 def _pow_constant(num, x, c):
+    """xᶜ (c a number: x ** 2) | c xᶜ⁻¹ (0 for c = 0) | 0 ** -1 = inf"""
     # d(x^c) = c x^(c-1). As a leaf, the exponent's derivative x^c ln(x) would be nan for x < 0 (x ** 2 at x = -3).
     return num.pow(x, c), (0.0 if c == 0 else c * num.pow(x, c - 1.0),)
 
@@ -252,6 +261,7 @@ POW_CONSTANT = op("pow_constant", _pow_constant, domains=(POSITIVE,), constant=E
 
 
 def _rpow_constant(num, x, c):
+    """cˣ (c a number: 2 ** x) | cˣ ln c | 0 ** x: slope 0 for x >= 0"""
     # d(c^x) = c^x ln c, 0 at c = 0 with x >= 0 as PyTorch. As a leaf, the base's derivative x c^(x-1) would be
     # inf for c = 0 and x < 1, and detect_anomaly would stop a correct program.
     out = num.pow(c, x)
@@ -264,6 +274,7 @@ RPOW_CONSTANT = op("rpow_constant", _rpow_constant, domains=(EXPONENT,), constan
 
 
 def _div_constant(num, x, c):
+    """x / c (c a number) | 1/c | x / 0 = ±inf"""
     # d(x/c) = 1/c. As a leaf, the divisor's derivative -x/c² overflows (x = 1, c = 1e-200) where x/c is finite.
     return num.div(x, c), (div(1.0, c),)
 
@@ -284,6 +295,7 @@ def exp(x: float) -> float:
 
 
 def _exp(num, x):
+    """eˣ | eˣ | exp(1000) = inf"""
     e = num.exp(x)
     return e, (e,)  # d e^x = e^x
 
@@ -300,6 +312,7 @@ def log(x: float) -> float:
 
 
 def _log(num, x):
+    """ln x | 1/x | log(0) = -inf; log(x < 0) = nan"""
     return num.log(x), (num.div(1.0, x),)  # d ln x = 1/x
 
 
@@ -313,6 +326,7 @@ def sqrt(x: float) -> float:
 
 
 def _sqrt(num, x):
+    """√x | 1 / (2√x) | sqrt(0)' = inf; sqrt(x < 0) = nan"""
     root = num.sqrt(x)
     return root, (num.div(0.5, root),)  # d √x = 1 / (2√x)
 
@@ -333,6 +347,7 @@ def cos(x: float) -> float:
 
 
 def _sin(num, x):
+    """sin x | cos x | sin(±inf) = nan"""
     return num.sin(x), (num.cos(x),)  # d sin = cos
 
 
@@ -340,6 +355,7 @@ SIN = op("sin", _sin, domains=(ANY,))
 
 
 def _cos(num, x):
+    """cos x | -sin x | cos(±inf) = nan"""
     return num.cos(x), (-num.sin(x),)  # d cos = -sin
 
 
@@ -350,6 +366,7 @@ float_form(math.tanh)  # never raises: tanh(±inf) = ±1
 
 
 def _tanh(num, x):
+    """tanh x | 1 - tanh² x | tanh(±1000) = ±1, slope 0"""
     t = num.tanh(x)
     return t, (1.0 - t * t,)  # d tanh = 1 - tanh²
 
@@ -367,6 +384,7 @@ def sigmoid(x: float) -> float:
 
 
 def _sigmoid(num, x):
+    """1 / (1 + e⁻ˣ) | σ(1 - σ) | sigmoid(±800) = 1 / 0, slope 0"""
     s = num.sigmoid(x)
     return s, (s * (1.0 - s),)  # dσ = σ(1 - σ)
 
@@ -383,6 +401,7 @@ def softplus(x: float) -> float:
 
 
 def _softplus(num, x):
+    """ln(1 + eˣ) | σ(x) | softplus(1000) = 1000, slope 1"""
     return num.softplus(x), (num.sigmoid(x),)  # d ln(1 + e^x) = σ(x)
 
 
@@ -393,6 +412,7 @@ SOFTPLUS = op("softplus", _softplus, domains=(ANY,))
 
 
 def _relu(num, x):
+    """max(x, 0) | 1 if x > 0 else 0 | relu'(0) = 0"""
     # max(x, 0) by one comparison: nan is not <= 0, so it keeps its value and passes its gradient on (as PyTorch);
     # -0.0 becomes 0.0.
     dead = x <= 0.0
@@ -403,6 +423,7 @@ RELU = op("relu", _relu, domains=(KINKED,))
 
 
 def _leaky_relu(num, x, slope):
+    """x if x > 0 else s x | 1 if x > 0 else s | leaky_relu'(0) = s"""
     positive = x > 0.0
     return num.where(positive, x, slope * x), (num.where(positive, 1.0, slope),)
 
@@ -414,6 +435,7 @@ float_form(abs)
 
 
 def _abs(num, x):
+    """abs(x) | sign x | abs'(0) = 0"""
     return num.abs(x), (num.where(x > 0.0, 1.0, num.where(x < 0.0, -1.0, 0.0)),)  # sign(x), 0 at 0
 
 
@@ -421,6 +443,7 @@ ABS = op("abs", _abs, domains=(KINKED,))
 
 
 def _step(num, x):
+    """1 if x >= 0 else 0 | 0 | step(0) = 1"""
     # Heaviside step of the perceptron: flat on both sides, so the derivative is 0 everywhere.
     return num.where(x >= 0.0, 1.0, 0.0), (0.0,)
 
@@ -429,6 +452,7 @@ STEP = op("step", _step, domains=(KINKED,))
 
 
 def _sign(num, x):
+    """1 if x >= 0 else -1 | 0 | sign(0) = 1"""
     return num.where(x >= 0.0, 1.0, -1.0), (0.0,)  # the seeds' "famous model": -1 or 1
 
 
@@ -439,6 +463,7 @@ SIGN = op("sign", _sign, domains=(KINKED,))
 
 
 def _sum(num, *xs):
+    """x₁ + … + xₙ (one node) | 1 each | as +"""
     return num.sum(xs), (1.0,) * len(xs)
 
 
@@ -446,6 +471,7 @@ SUM = op("Σ", _sum, domains=(ANY,), nary=True)
 
 
 def _dot(num, *inputs):
+    """b + Σ wᵢxᵢ (one node) | xᵢ, wᵢ, 1 | as * and +"""
     # b + Σ wᵢxᵢ: the inputs are n weights, n inputs, then an optional bias b. d/dwᵢ = xᵢ, d/dxᵢ = wᵢ, d/db = 1.
     n = len(inputs) // 2
     ws, xs, bias = inputs[:n], inputs[n : 2 * n], inputs[2 * n :]
@@ -514,7 +540,7 @@ float_form(math.atan)  # never raises: atan(±inf) = ±π/2
 
 
 def _asin(num, x):
-    """asin x | 1 / √(1 - x²) | asin'(±1) = inf; asin(|x| > 1) = nan"""
+    """asin x | 1 / √(1 - x²) | asin'(±1) = inf; asin(x) = nan for abs(x) > 1"""
     return num.asin(x), (num.div(1.0, num.sqrt(1.0 - x * x)),)
 
 
@@ -522,7 +548,7 @@ ASIN = op("asin", _asin, domains=(Domain(-0.9, 0.9),))  # off the infinite slope
 
 
 def _acos(num, x):
-    """acos x | -1 / √(1 - x²) | acos'(±1) = -inf; acos(|x| > 1) = nan"""
+    """acos x | -1 / √(1 - x²) | acos'(±1) = -inf; acos(x) = nan for abs(x) > 1"""
     return num.acos(x), (-num.div(1.0, num.sqrt(1.0 - x * x)),)
 
 
@@ -569,7 +595,7 @@ ACOSH = op("acosh", _acosh, domains=(Domain(1.1, 10.0),))
 
 
 def _atanh(num, x):
-    """atanh x | 1 / ((1 - x)(1 + x)) | atanh(±1) = ±inf, slope inf; atanh(|x| > 1) = nan"""
+    """atanh x | 1 / ((1 - x)(1 + x)) | atanh(±1) = ±inf, slope inf; atanh(x) = nan for abs(x) > 1"""
     # (1 - x)(1 + x), not 1 - x²: near ±1, 1 - x² cancels the digits that (1 - x) keeps exactly
     return num.atanh(x), (num.div(1.0, (1.0 - x) * (1.0 + x)),)
 
@@ -674,7 +700,7 @@ def floor_divide(x: float, y: float) -> float:
 
 
 def _mod(num, x, y):
-    """x % y, floored as in Python (the sign of y) | 1, -(x // y) | x % 0 = nan, slope -inf"""
+    """x % y, floored as in Python (the sign of y) | 1, -(x // y) | x % 0 = nan, slope in y -inf for x > 0"""
     # d/dy = -(x // y), not -floor(x / y): the rounded x / y can land on the next integer (1 % 0.1 is 0.0999...,
     # where 1 // 0.1 = 9 but floor(1 / 0.1) = 10). The quotient is flat, so it is a plain number in every system.
     return num.mod(x, y), (1.0, -num.floor_divide(x, y))
