@@ -2,6 +2,9 @@
 
 from engine._mode import enable_grad, is_grad_enabled, no_grad
 from engine.anomaly import AnomalyError, detect_anomaly
+from engine.drawing import draw_dot, render
+from engine.explain import explain
+from engine.explore import explore
 from engine.forward import hessian, jacobian, jvp
 from engine.functions import (
     abs,
@@ -38,7 +41,7 @@ from engine.functions import (
 )
 from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from engine.primitive import primitive
-from engine.render import draw_dot, render
+from engine.steps import backward_steps
 from engine.value import Value, dot, grad, sum, zero_grad
 
 __all__ = [
@@ -76,10 +79,13 @@ __all__ = [
     "AnomalyError",
     "GradcheckError",
     "Value",
+    "backward_steps",
     "detect_anomaly",
     "dot",
     "draw_dot",
     "enable_grad",
+    "explain",
+    "explore",
     "grad",
     "hessian",
     "jacobian",
