@@ -20,7 +20,7 @@ except ImportError as error:  # pragma: no cover - exercised only without hypoth
 import engine
 from engine import ops
 from engine.gradcheck import GradcheckError, gradcheck
-from engine.value import Number, Value
+from engine.value import Number, Value, apply
 
 __all__ = [
     "DOMAINS",
@@ -134,16 +134,21 @@ def _method(name: str) -> Callable[[Sequence[Value], float | None, bool], Value]
     return lambda xs, c, flip: getattr(xs[0], name)(*(() if c is None else (c,)))
 
 
+def _applied(op: ops.Op) -> Callable[[Sequence[Value], float | None, bool], Value]:
+    return lambda xs, c, flip: apply(op, *xs)  # an engine.primitive: no method, the op applied as it is
+
+
 def _spec(name: str, op: ops.Op) -> OpSpec:
     operands = tuple(_sampled(domain) for domain in op.domains)
-    build = _SPELLINGS.get(name) or _method(op.name)
+    build = _SPELLINGS.get(name) or (_method(op.name) if hasattr(Value, op.name) else _applied(op))
     return OpSpec(name, operands, _sampled(op.constant), build, op.nary, op=name)
 
 
 def _registered_specs() -> list[OpSpec]:
-    """One spec per op of the registry, named as in ``engine.ops`` (``LOG``), from the domains registered there."""
+    """One spec per op of the registry, named as in ``engine.ops`` (``LOG``), from the domains registered there.
+    A primitive registered without ``domains`` has nowhere to be sampled, and is left out."""
     names = {id(value): attribute for attribute, value in vars(ops).items() if isinstance(value, ops.Op)}
-    return [_spec(names.get(id(op), op.name.upper()), op) for op in ops.REGISTRY.values()]
+    return [_spec(names.get(id(op), op.name.upper()), op) for op in ops.REGISTRY.values() if op.domains]
 
 
 _SPECS = _registered_specs() + _CONSTANT_SPELLINGS

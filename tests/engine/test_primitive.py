@@ -132,3 +132,18 @@ def test_a_new_float_form_is_differentiated_as_the_primitive_of_its_name():
 def test_primitive_name_must_be_a_string():
     with pytest.raises(TypeError, match="non-empty str"):
         engine.primitive(3)
+
+
+def test_a_primitive_with_domains_is_sampled_by_engine_testing_like_a_built_in_op():
+    import engine.testing
+
+    @engine.primitive("softsign", domains=(engine.ops.Domain(-5.0, 5.0),))
+    def softsign(num, x):
+        denominator = 1.0 + num.abs(x)
+        return num.div(x, denominator), (num.div(1.0, denominator * denominator),)
+
+    specs = {spec.name: spec for spec in engine.testing._registered_specs()}
+    spec = specs["SOFTSIGN"]
+    assert spec.build([Value(1.0)], None, False).data == 0.5
+    for x in (-4.0, -0.3, 0.7, 4.5):
+        engine.testing.assert_gradients_match(lambda v: spec.build([v], None, False), [x])
