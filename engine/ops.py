@@ -484,15 +484,15 @@ DOT = op("dot", _dot, domains=(ANY,), nary=True)
 # --- more elementary functions: trigonometric, hyperbolic and their inverses, logs in other bases ---------------
 
 
-def _overflowing(function: Callable[[float], float], name: str) -> Callable[[float], float]:
-    """``function`` with ``OverflowError`` turned into ±inf (the sign of the true result: that of x for sinh,
-    + for cosh), and ``ValueError`` (outside its domain) into nan."""
+def _overflowing(function: Callable[[float], float], name: str, odd: bool = False) -> Callable[[float], float]:
+    """``function`` with ``OverflowError`` turned into inf (-inf for an ``odd`` function at x < 0, as sinh), and
+    ``ValueError`` (outside its domain) into nan."""
 
     def safe(x: float) -> float:
         try:
             return function(x)
         except OverflowError:
-            return math.copysign(_INF, x) if name in ("sinh", "expm1") else _INF
+            return math.copysign(_INF, x) if odd else _INF
         except ValueError:
             return _NAN
 
@@ -515,7 +515,7 @@ def _tan(num, x):
 
 TAN = op("tan", _tan, domains=(Domain(-1.4, 1.4),))  # off the poles at ±π/2
 
-float_form(_overflowing(math.sinh, "sinh"))
+float_form(_overflowing(math.sinh, "sinh", odd=True))
 float_form(_overflowing(math.cosh, "cosh"))
 
 
@@ -618,7 +618,7 @@ def _log1p(num, x):
 
 LOG1P = op("log1p", _log1p, domains=(Domain(-0.9, 10.0),))
 
-float_form(_overflowing(math.expm1, "expm1"))
+float_form(_overflowing(math.expm1, "expm1"))  # overflows only upwards
 
 
 def _expm1(num, x):
