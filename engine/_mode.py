@@ -9,16 +9,27 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+RECORD = "record"  # link new nodes into the graph
+CHECK = "record and check"  # and run detect_anomaly's checks on them
+
 
 class _State(threading.local):
     grad_enabled = True  # class attributes are each new thread's defaults
     anomaly_sites: dict | None = None  # {node: "file:line"} while detect_anomaly() is active, else None
+    # What ops do with a new node, from the two switches above: None (record nothing), RECORD or CHECK. Kept by
+    # update_recording() so that an op reads one thread-local attribute, not two (5 % of an MLP forward, measured).
+    recording: str | None = RECORD
     # While tracing: called as decision_hook(kind, operands, result) when a comparison, bool(), float(), int(),
     # round() or a read of .data turns a Value into a plain Python value (kind names which).
     decision_hook: Callable[[str, tuple, Any], None] | None = None
 
 
 state = _State()
+
+
+def update_recording() -> None:
+    """Set ``state.recording`` from ``grad_enabled`` and ``anomaly_sites``; call after changing either."""
+    state.recording = None if not state.grad_enabled else RECORD if state.anomaly_sites is None else CHECK
 
 
 class _GradMode:
@@ -35,9 +46,11 @@ class _GradMode:
     def __enter__(self) -> None:
         self._previous = state.grad_enabled
         state.grad_enabled = self._enabled
+        update_recording()
 
     def __exit__(self, *exc_info: object) -> None:
         state.grad_enabled = self._previous
+        update_recording()
 
     def __call__(self, function: Callable) -> Callable:
         mode = type(self)

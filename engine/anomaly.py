@@ -8,7 +8,7 @@ import sys
 from contextlib import ContextDecorator
 from typing import Any
 
-from engine._mode import state
+from engine._mode import state, update_recording
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -27,10 +27,12 @@ class detect_anomaly(ContextDecorator):
         self._previous = state.anomaly_sites
         if self._previous is None:
             state.anomaly_sites = {}
+        update_recording()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         state.anomaly_sites = self._previous
+        update_recording()
 
     def _recreate_cm(self) -> detect_anomaly:
         return type(self)()
