@@ -204,55 +204,55 @@ class Value:
 
     def tan(self) -> Value:
         """tan x; derivative 1 + tan² x."""
-        return apply(ops.TAN, self)
+        return _unary(ops.TAN, self)
 
     def sinh(self) -> Value:
         """Hyperbolic sine; derivative cosh x; ``sinh(±1000) = ±inf``."""
-        return apply(ops.SINH, self)
+        return _unary(ops.SINH, self)
 
     def cosh(self) -> Value:
         """Hyperbolic cosine; derivative sinh x; ``cosh(±1000) = inf``."""
-        return apply(ops.COSH, self)
+        return _unary(ops.COSH, self)
 
     def asin(self) -> Value:
         """arcsin x; derivative 1 / √(1 - x²) (inf at ±1); nan for |x| > 1."""
-        return apply(ops.ASIN, self)
+        return _unary(ops.ASIN, self)
 
     def acos(self) -> Value:
         """arccos x; derivative -1 / √(1 - x²) (-inf at ±1); nan for |x| > 1."""
-        return apply(ops.ACOS, self)
+        return _unary(ops.ACOS, self)
 
     def atan(self) -> Value:
         """arctan x; derivative 1 / (1 + x²)."""
-        return apply(ops.ATAN, self)
+        return _unary(ops.ATAN, self)
 
     def asinh(self) -> Value:
         """Inverse hyperbolic sine; derivative 1 / √(x² + 1)."""
-        return apply(ops.ASINH, self)
+        return _unary(ops.ASINH, self)
 
     def acosh(self) -> Value:
         """Inverse hyperbolic cosine; derivative 1 / (√(x - 1) √(x + 1)) (inf at 1); nan for x < 1."""
-        return apply(ops.ACOSH, self)
+        return _unary(ops.ACOSH, self)
 
     def atanh(self) -> Value:
         """Inverse hyperbolic tangent, accurate near ±1; ``atanh(±1) = ±inf``; nan for |x| > 1."""
-        return apply(ops.ATANH, self)
+        return _unary(ops.ATANH, self)
 
     def log1p(self) -> Value:
         """ln(1 + x), exact near 0; ``log1p(-1) = -inf``."""
-        return apply(ops.LOG1P, self)
+        return _unary(ops.LOG1P, self)
 
     def expm1(self) -> Value:
         """e^x - 1, exact near 0; ``expm1(1000) = inf``."""
-        return apply(ops.EXPM1, self)
+        return _unary(ops.EXPM1, self)
 
     def log2(self) -> Value:
         """Base-2 log; ``log2(0) = -inf``."""
-        return apply(ops.LOG2, self)
+        return _unary(ops.LOG2, self)
 
     def log10(self) -> Value:
         """Base-10 log; ``log10(0) = -inf``."""
-        return apply(ops.LOG10, self)
+        return _unary(ops.LOG10, self)
 
     def atan2(self, x: Value | Number) -> Value:
         """The angle of the point (x, self): ``y.atan2(x)``, as ``math.atan2(y, x)``; slopes 0 at the origin."""
@@ -260,15 +260,15 @@ class Value:
 
     def floor(self) -> Value:
         """The largest integer <= x, as a float; derivative 0."""
-        return apply(ops.FLOOR, self)
+        return _unary(ops.FLOOR, self)
 
     def ceil(self) -> Value:
         """The smallest integer >= x, as a float; derivative 0."""
-        return apply(ops.CEIL, self)
+        return _unary(ops.CEIL, self)
 
     def round(self) -> Value:
         """x to the nearest integer (halves to even, as PyTorch), as a float; derivative 0. Also ``round(v)``."""
-        return apply(ops.ROUND, self)
+        return _unary(ops.ROUND, self)
 
     def maximum(self, other: Value | Number) -> Value:
         """max(self, other); at a tie each side gets half the gradient (PyTorch's rule)."""
@@ -311,7 +311,7 @@ class Value:
         """``round(v)`` is the op ``v.round()`` (a Value, as for a PyTorch tensor); ``round(v, n)`` is the data
         rounded to n decimals, a float."""
         if ndigits is None:
-            return apply(ops.ROUND, self)
+            return _unary(ops.ROUND, self)
         return _convert("round", lambda x: round(x, ndigits), self)
 
     def __format__(self, spec: str) -> str:
