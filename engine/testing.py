@@ -20,7 +20,7 @@ except ImportError as error:  # pragma: no cover - exercised only without hypoth
 import engine
 from engine import ops
 from engine.gradcheck import GradcheckError, gradcheck
-from engine.value import Number, Value
+from engine.value import Number, Value, apply
 
 __all__ = [
     "DOMAINS",
@@ -110,6 +110,14 @@ _SPELLINGS: dict[str, Callable[[Sequence[Value], float | None, bool], Value]] = 
     "ABS": lambda xs, c, flip: abs(xs[0]) if flip else xs[0].abs(),
     "SUM": _sum,
     "DOT": _dot,
+    "ATAN2": lambda xs, c, flip: engine.atan2(xs[0], xs[1]) if flip else xs[0].atan2(xs[1]),
+    "MOD": lambda xs, c, flip: engine.remainder(xs[0], xs[1]) if flip else xs[0] % xs[1],
+    "MAXIMUM": lambda xs, c, flip: engine.maximum(xs[0], xs[1]) if flip else xs[0].maximum(xs[1]),
+    "MINIMUM": lambda xs, c, flip: engine.minimum(xs[0], xs[1]) if flip else xs[0].minimum(xs[1]),
+    # the constant c is a half-width: |x| < c inside the range (slope 1), or the range [c, c + 1] above x (slope 0)
+    "CLAMP": lambda xs, c, flip: xs[0].clamp(c, c + 1.0) if flip else xs[0].clamp(-c, c),
+    "ROUND": lambda xs, c, flip: round(xs[0]) if flip else xs[0].round(),
+    "WHERE": lambda xs, c, flip: engine.where(xs[0], xs[1], xs[2]),
 }
 
 # A plain number beside + - * or under / is a constant leaf of the binary op; these spellings test that path.
@@ -126,16 +134,21 @@ def _method(name: str) -> Callable[[Sequence[Value], float | None, bool], Value]
     return lambda xs, c, flip: getattr(xs[0], name)(*(() if c is None else (c,)))
 
 
+def _applied(op: ops.Op) -> Callable[[Sequence[Value], float | None, bool], Value]:
+    return lambda xs, c, flip: apply(op, *xs)  # an engine.primitive: no method, the op applied as it is
+
+
 def _spec(name: str, op: ops.Op) -> OpSpec:
     operands = tuple(_sampled(domain) for domain in op.domains)
-    build = _SPELLINGS.get(name) or _method(op.name)
+    build = _SPELLINGS.get(name) or (_method(op.name) if hasattr(Value, op.name) else _applied(op))
     return OpSpec(name, operands, _sampled(op.constant), build, op.nary, op=name)
 
 
 def _registered_specs() -> list[OpSpec]:
-    """One spec per op of the registry, named as in ``engine.ops`` (``LOG``), from the domains registered there."""
+    """One spec per op of the registry, named as in ``engine.ops`` (``LOG``), from the domains registered there.
+    A primitive registered without ``domains`` has nowhere to be sampled, and is left out."""
     names = {id(value): attribute for attribute, value in vars(ops).items() if isinstance(value, ops.Op)}
-    return [_spec(names.get(id(op), op.name.upper()), op) for op in ops.REGISTRY.values()]
+    return [_spec(names.get(id(op), op.name.upper()), op) for op in ops.REGISTRY.values() if op.domains]
 
 
 _SPECS = _registered_specs() + _CONSTANT_SPELLINGS

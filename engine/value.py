@@ -142,6 +142,13 @@ class Value:
         """|x|; derivative 0 at 0."""
         return _unary(ops.ABS, self)
 
+    def __mod__(self, other: Value | Number) -> Value:
+        """Python's floored x % y (the sign of y); d/dx = 1, d/dy = -(x // y), as PyTorch's remainder."""
+        return _binary(ops.MOD, self, other)
+
+    def __rmod__(self, other: Number) -> Value:
+        return _binary(ops.MOD, other, self)
+
     # --- functions: one line each, the op's rule is in engine.ops -----------------------------------
 
     def exp(self) -> Value:
@@ -196,6 +203,87 @@ class Value:
         """1 if x >= 0 else -1 (the seeds' "famous model"); derivative 0."""
         return _unary(ops.SIGN, self)
 
+    def tan(self) -> Value:
+        """tan x; derivative 1 + tan² x."""
+        return _unary(ops.TAN, self)
+
+    def sinh(self) -> Value:
+        """Hyperbolic sine; derivative cosh x; ``sinh(±1000) = ±inf``."""
+        return _unary(ops.SINH, self)
+
+    def cosh(self) -> Value:
+        """Hyperbolic cosine; derivative sinh x; ``cosh(±1000) = inf``."""
+        return _unary(ops.COSH, self)
+
+    def asin(self) -> Value:
+        """arcsin x; derivative 1 / √(1 - x²) (inf at ±1); nan for |x| > 1."""
+        return _unary(ops.ASIN, self)
+
+    def acos(self) -> Value:
+        """arccos x; derivative -1 / √(1 - x²) (-inf at ±1); nan for |x| > 1."""
+        return _unary(ops.ACOS, self)
+
+    def atan(self) -> Value:
+        """arctan x; derivative 1 / (1 + x²)."""
+        return _unary(ops.ATAN, self)
+
+    def asinh(self) -> Value:
+        """Inverse hyperbolic sine; derivative 1 / √(x² + 1)."""
+        return _unary(ops.ASINH, self)
+
+    def acosh(self) -> Value:
+        """Inverse hyperbolic cosine; derivative 1 / (√(x - 1) √(x + 1)) (inf at 1); nan for x < 1."""
+        return _unary(ops.ACOSH, self)
+
+    def atanh(self) -> Value:
+        """Inverse hyperbolic tangent, accurate near ±1; ``atanh(±1) = ±inf``; nan for |x| > 1."""
+        return _unary(ops.ATANH, self)
+
+    def log1p(self) -> Value:
+        """ln(1 + x), exact near 0; ``log1p(-1) = -inf``."""
+        return _unary(ops.LOG1P, self)
+
+    def expm1(self) -> Value:
+        """e^x - 1, exact near 0; ``expm1(1000) = inf``."""
+        return _unary(ops.EXPM1, self)
+
+    def log2(self) -> Value:
+        """Base-2 log; ``log2(0) = -inf``."""
+        return _unary(ops.LOG2, self)
+
+    def log10(self) -> Value:
+        """Base-10 log; ``log10(0) = -inf``."""
+        return _unary(ops.LOG10, self)
+
+    def atan2(self, x: Value | Number) -> Value:
+        """The angle of the point (x, self): ``y.atan2(x)``, as ``math.atan2(y, x)``; slopes 0 at the origin."""
+        return apply(ops.ATAN2, self, x)
+
+    def floor(self) -> Value:
+        """The largest integer <= x, as a float; derivative 0."""
+        return _unary(ops.FLOOR, self)
+
+    def ceil(self) -> Value:
+        """The smallest integer >= x, as a float; derivative 0."""
+        return _unary(ops.CEIL, self)
+
+    def round(self) -> Value:
+        """x to the nearest integer (halves to even, as PyTorch), as a float; derivative 0. Also ``round(v)``."""
+        return _unary(ops.ROUND, self)
+
+    def maximum(self, other: Value | Number) -> Value:
+        """max(self, other); at a tie each side gets half the gradient (PyTorch's rule)."""
+        return apply(ops.MAXIMUM, self, other)
+
+    def minimum(self, other: Value | Number) -> Value:
+        """min(self, other); at a tie each side gets half the gradient (PyTorch's rule)."""
+        return apply(ops.MINIMUM, self, other)
+
+    def clamp(self, lo: Number | None = None, hi: Number | None = None) -> Value:
+        """min(max(x, lo), hi) with plain-number bounds (None: unbounded); slope 1 on [lo, hi], ends included."""
+        bounds = (-math.inf if lo is None else _as_float(lo, "lo"), math.inf if hi is None else _as_float(hi, "hi"))
+        return apply(ops.CLAMP.with_constants(*bounds), self)
+
     # --- comparisons and conversions: where a Value becomes a plain Python value --------------------
 
     def __lt__(self, other: Value | Number) -> bool:
@@ -220,7 +308,11 @@ class Value:
     def __int__(self) -> int:
         return _convert("int", int, self)
 
-    def __round__(self, ndigits: int | None = None) -> float | int:
+    def __round__(self, ndigits: int | None = None) -> Value | float:
+        """``round(v)`` is the op ``v.round()`` (a Value, as for a PyTorch tensor); ``round(v, n)`` is the data
+        rounded to n decimals, a float."""
+        if ndigits is None:
+            return _unary(ops.ROUND, self)
         return _convert("round", lambda x: round(x, ndigits), self)
 
     def __format__(self, spec: str) -> str:
@@ -658,6 +750,38 @@ class _ValueMath:
 
     sum = staticmethod(lambda xs: sum(xs))
     dot = staticmethod(dot)
+
+    @staticmethod
+    def atan2(y: Value | Number, x: Value | Number) -> Value | float:
+        return apply(ops.ATAN2, y, x) if isinstance(y, Value) or isinstance(x, Value) else FLOATS.atan2(y, x)
+
+    @staticmethod
+    def mod(a: Value | Number, b: Value | Number) -> Value | float:
+        return a % b if isinstance(a, Value) or isinstance(b, Value) else FLOATS.mod(a, b)
+
+    @staticmethod
+    def floor_divide(a: Value | Number, b: Value | Number) -> float:
+        # a step function: flat, so its plain value is also its differentiable form
+        return FLOATS.floor_divide(*(x._data if isinstance(x, Value) else x for x in (a, b)))
+
+    def __getattr__(self, name: str) -> Callable:
+        # A float form registered after this module was imported (for an engine.primitive): on Values it is the
+        # Value method of that name, or else the registered op of that name. Lifted on first use.
+        if name.startswith("__") or not hasattr(FLOATS, name):
+            raise AttributeError(f"the number system has no function {name!r}; register its float form with "
+                                 "@engine.ops.float_form")
+        if hasattr(Value, name):
+            lifted = _lift(name)
+        elif name in ops.REGISTRY:
+            float_form, op = getattr(FLOATS, name), ops.REGISTRY[name]
+            lifted = lambda *args: (  # noqa: E731
+                apply(op, *args) if any(isinstance(a, Value) for a in args) else float_form(*args)
+            )
+        else:
+            raise AttributeError(f"{name!r} has a float form but no op to differentiate it on Values: register a "
+                                 f"primitive named {name!r} (engine.primitive) whose rule gives its derivative")
+        setattr(self, name, lifted)
+        return lifted
 
 
 VALUES = _ValueMath()

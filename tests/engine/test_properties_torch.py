@@ -55,11 +55,36 @@ TORCH_OPS = {
     "SIGN": lambda xs, c: _zero_slope(xs[0], torch.where(xs[0] >= 0, 1.0, -1.0)),
     "SUM": lambda xs, c: torch.stack(list(xs)).sum(),
     "DOT": _dot,
+    "TAN": lambda xs, c: torch.tan(xs[0]),
+    "SINH": lambda xs, c: torch.sinh(xs[0]),
+    "COSH": lambda xs, c: torch.cosh(xs[0]),
+    "ASIN": lambda xs, c: torch.asin(xs[0]),
+    "ACOS": lambda xs, c: torch.acos(xs[0]),
+    "ATAN": lambda xs, c: torch.atan(xs[0]),
+    "ASINH": lambda xs, c: torch.asinh(xs[0]),
+    "ACOSH": lambda xs, c: torch.acosh(xs[0]),
+    "ATANH": lambda xs, c: torch.atanh(xs[0]),
+    "LOG1P": lambda xs, c: torch.log1p(xs[0]),
+    "EXPM1": lambda xs, c: torch.expm1(xs[0]),
+    "LOG2": lambda xs, c: torch.log2(xs[0]),
+    "LOG10": lambda xs, c: torch.log10(xs[0]),
+    "ATAN2": lambda xs, c: torch.atan2(xs[0], xs[1]),
+    "MOD": lambda xs, c: torch.remainder(xs[0], xs[1]),
+    "FLOOR": lambda xs, c: torch.floor(xs[0]),
+    "CEIL": lambda xs, c: torch.ceil(xs[0]),
+    "ROUND": lambda xs, c: torch.round(xs[0]),
+    "MAXIMUM": lambda xs, c: torch.maximum(xs[0], xs[1]),
+    "MINIMUM": lambda xs, c: torch.minimum(xs[0], xs[1]),
+    "CLAMP": lambda xs, c: torch.clamp(xs[0], -c, c),  # the spelling without flip; flip is _clamp_flipped below
+    "WHERE": lambda xs, c: torch.where(xs[0] != 0, xs[1], xs[2]),
 }
+# ops whose flipped spelling is a different function (engine.testing's _SPELLINGS)
+FLIPPED = {"CLAMP": lambda xs, c: torch.clamp(xs[0], c, c + 1.0)}
 
 
 def _torch_step(step: Step, operands):
-    return TORCH_OPS[step.op](operands, step.constant)
+    table = FLIPPED if step.flip and step.op in FLIPPED else TORCH_OPS
+    return table[step.op](operands, step.constant)
 
 
 def _agree(ours: float, theirs: float) -> bool:

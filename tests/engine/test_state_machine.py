@@ -44,6 +44,30 @@ def _dot(xs, c, flip):
     return Dual(primal, tangent)
 
 
+def _atan2(xs, c, flip):
+    (y, dy), (x, dx) = (xs[0].primal, xs[0].tangent), (xs[1].primal, xs[1].tangent)
+    return Dual(math.atan2(y, x), (x * dy - y * dx) / (x * x + y * y))
+
+
+def _mod(xs, c, flip):
+    (x, dx), (y, dy) = (xs[0].primal, xs[0].tangent), (xs[1].primal, xs[1].tangent)
+    quotient = math.floor((x - math.fmod(x, y)) / y + 0.5)  # x // y by way of C's fmod: exact for the domain
+    return Dual(x - y * quotient, dx - quotient * dy)
+
+
+def _extremum(pick, xs):
+    a, b = xs
+    if a.primal == b.primal:  # a tie: each side carries half, the average of the one-sided derivatives
+        return Dual(a.primal, 0.5 * (a.tangent + b.tangent))
+    return a if pick(a.primal, b.primal) == a.primal else b
+
+
+def _clamp(xs, c, flip):
+    lo, hi = (c, c + 1.0) if flip else (-c, c)
+    x = xs[0]
+    return x if lo <= x.primal <= hi else Dual(min(max(x.primal, lo), hi), 0.0)
+
+
 # op name -> dual-number rule (operands, constant, flip) -> Dual, from the textbook derivatives
 DUAL_RULES = {
     "ADD": lambda xs, c, flip: Dual(xs[0].primal + xs[1].primal, xs[0].tangent + xs[1].tangent),
@@ -82,6 +106,28 @@ DUAL_RULES = {
     "SIGN": _unary(lambda x: 1.0 if x >= 0 else -1.0, lambda x: 0.0),
     "SUM": lambda xs, c, flip: Dual(math.fsum(x.primal for x in xs), math.fsum(x.tangent for x in xs)),
     "DOT": _dot,
+    "TAN": _unary(math.tan, lambda x: 1.0 / math.cos(x) ** 2),
+    "SINH": _unary(math.sinh, math.cosh),
+    "COSH": _unary(math.cosh, math.sinh),
+    "ASIN": _unary(math.asin, lambda x: 1.0 / math.sqrt(1.0 - x * x)),
+    "ACOS": _unary(math.acos, lambda x: -1.0 / math.sqrt(1.0 - x * x)),
+    "ATAN": _unary(math.atan, lambda x: 1.0 / (1.0 + x * x)),
+    "ASINH": _unary(math.asinh, lambda x: 1.0 / math.hypot(x, 1.0)),
+    "ACOSH": _unary(math.acosh, lambda x: 1.0 / math.sqrt(x * x - 1.0)),
+    "ATANH": _unary(math.atanh, lambda x: 1.0 / (1.0 - x * x)),
+    "LOG1P": _unary(math.log1p, lambda x: 1.0 / (1.0 + x)),
+    "EXPM1": _unary(math.expm1, math.exp),
+    "LOG2": _unary(math.log2, lambda x: 1.0 / (x * math.log(2.0))),
+    "LOG10": _unary(math.log10, lambda x: 1.0 / (x * math.log(10.0))),
+    "ATAN2": _atan2,
+    "MOD": _mod,
+    "FLOOR": _unary(lambda x: float(math.floor(x)), lambda x: 0.0),
+    "CEIL": _unary(lambda x: float(math.ceil(x)), lambda x: 0.0),
+    "ROUND": _unary(lambda x: float(round(x)), lambda x: 0.0),
+    "MAXIMUM": lambda xs, c, flip: _extremum(max, xs),
+    "MINIMUM": lambda xs, c, flip: _extremum(min, xs),
+    "CLAMP": _clamp,
+    "WHERE": lambda xs, c, flip: xs[1] if xs[0].primal != 0 else xs[2],
 }
 
 LEAVES = Domain(-3.0, 3.0)

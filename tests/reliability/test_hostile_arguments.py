@@ -215,6 +215,22 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("nn.init.he", "fan_in zero", lambda: init.he(0, 1, init.make_rng(0)), ("fan_in",)),
     ("nn.init.xavier", "fans negative", lambda: init.xavier(-1, -1, init.make_rng(0)), ("fan_in", "fan_out")),
     ("nn.init.xavier", "fan_in a string", lambda: init.xavier("2", 1, init.make_rng(0)), ("fan_in",)),
+    # --- engine: the op set as functions, primitive, forward mode ---
+    *[(f"engine.{name}", "None", lambda name=name: getattr(engine, name)(None), ("x",)) for name in (
+        "abs acos acosh asin asinh atan atanh ceil clamp cos cosh exp expm1 floor log log1p log2 log10 relu round "
+        "sigmoid sin sinh sqrt tan tanh").split()],
+    ("engine.atan2", "y a string", lambda: engine.atan2("1", 1.0), ("y",)),
+    ("engine.remainder", "y None", lambda: engine.remainder(1.0, None), ("y",)),
+    ("engine.maximum", "b a list", lambda: engine.maximum(1.0, [2.0]), ("b",)),
+    ("engine.minimum", "a None", lambda: engine.minimum(None, 2.0), ("a",)),
+    ("engine.clamp", "lo a string", lambda: engine.clamp(1.0, "0"), ("lo",)),
+    ("engine.where", "condition a string", lambda: engine.where("yes", 1.0, 2.0), ("condition",)),
+    ("engine.primitive", "name None", lambda: engine.primitive(None), ("name",)),
+    ("engine.jvp", "f None", lambda: engine.jvp(None, [1.0], [1.0]), ("f",)),
+    ("engine.jvp", "tangents too few", lambda: engine.jvp(_square, [1.0], []), ("tangent",)),
+    ("engine.jvp", "primals a string", lambda: engine.jvp(_square, ["1"], [1.0]), ("primals",)),
+    ("engine.jacobian", "inputs None", lambda: engine.jacobian(_square, None), ("inputs",)),
+    ("engine.hessian", "f returns a list", lambda: engine.hessian(lambda x: [x, x], [1.0]), ("f",)),
 ]
 
 
