@@ -2,6 +2,7 @@
 
 from engine._mode import enable_grad, is_grad_enabled, no_grad
 from engine.anomaly import AnomalyError, detect_anomaly
+from engine.compile import compile  # noqa: A004 - engine.compile is the public name (SPEC)
 from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from engine.render import draw_dot, render
 from engine.value import Value, dot, grad, sum, zero_grad
@@ -10,6 +11,7 @@ __all__ = [
     "AnomalyError",
     "GradcheckError",
     "Value",
+    "compile",
     "detect_anomaly",
     "dot",
     "draw_dot",

@@ -501,6 +501,10 @@ def _namespace() -> dict:
     return namespace
 
 
+def _sum_text(texts: list[str]) -> str:
+    return "(" + " + ".join(texts) + ")" if len(texts) <= 8 else "sum((" + ", ".join(texts) + ",))"
+
+
 def _sum_statements(target: str, terms: list[str], first: str) -> list[str]:
     """``target = first + t1 + t2 ...`` as statements of at most SUM_TERMS terms (same order of additions)."""
     lines, chunk = [], [first]
@@ -522,6 +526,10 @@ class _PythonWriter:
         self.p = p
         self.slots = p.big
         self.hoist = not p.big  # uniform nodes computed once per call, outside the loop over samples
+        self.params_in_array = False  # the array programs keep the params' gradients in GU[:n_params]
+        self.call_checks: list[str] = []  # statements run once per call (finiteness of uniform local derivatives)
+        self.sample_checks: dict[str, str] = {}  # per-sample finiteness tests shared by several nodes: text -> name
+        self.sample_check_uses: dict[str, int] = {}
 
     def value(self, i: int) -> str:
         p = self.p
@@ -532,6 +540,8 @@ class _PythonWriter:
         return p.names[i]
 
     def grad(self, i: int) -> str:
+        if self.params_in_array and self.p.kind[i] == "param":
+            return f"GU[{self.p.param_slot[i]}]"
         if self.slots:
             return f"GP[{self.p.param_slot[i]}]" if self.p.kind[i] == "param" else f"G[{i}]"
         return "g_" + self.p.names[i]
@@ -577,16 +587,51 @@ class _PythonWriter:
             test = f"{a} {kind} {b}"
         return f"if {'not ' if expected else ''}({test}): raise Retrace({site!r})"
 
+    def nonfinite(self, i: int) -> str:
+        """The test "some local derivative of node i is inf or nan", as eager's ``_passes_nothing`` makes it
+        (0.0 * their sum != 0.0). In the per-sample program the derivatives that depend on the params only (a
+        neuron's weights) are summed once per call, and a sum shared by several nodes (a layer's inputs) once per
+        sample: the same test, but for finite terms whose sum overflows (then every product is 0 × finite anyway)."""
+        local_grads = self.p.exprs[i][1]
+        texts = [self.render(x, i) for x in local_grads]
+        if not self.hoist:
+            return f"0.0 * {_sum_text(texts)} != 0.0"
+        per_call = [t for x, t in zip(local_grads, texts) if not self._per_sample(x) and not _finite(x)]
+        per_sample = [t for x, t in zip(local_grads, texts) if self._per_sample(x) and not _finite(x)]
+        tests = []
+        if per_call:
+            name = f"nonfinite_{self.p.names[i]}"
+            self.call_checks.append(f"{name} = 0.0 * {_sum_text(per_call)} != 0.0")
+            tests.append(name)
+        if per_sample:
+            text = f"0.0 * {_sum_text(per_sample)} != 0.0"
+            if len(per_sample) > 4:
+                name = self.sample_checks.setdefault(text, f"nonfinite_{len(self.sample_checks)}")
+                self.sample_check_uses[name] = self.sample_check_uses.get(name, 0) + 1
+                text = name
+            tests.append(text)
+        return "(" + " or ".join(tests) + ")" if tests else "False"
+
+    def _per_sample(self, expr: Any) -> bool:
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if not isinstance(node, _Expr):
+                continue
+            if node.kind == "ref":
+                i = node.args[0]
+                if self.is_sample(i) or self.p.kind[i] == "input":
+                    return True
+            stack.extend(_kids(node))
+        return False
+
     def passes(self, i: int) -> list[str]:
         """The chain-rule step of node i: each child += upstream × local, skipped like eager's _passes_nothing."""
         p = self.p
         out_expr, local_grads = p.exprs[i]
         upstream = self.grad(i)
         if i in p.flagged:
-            locals_text = [self.render(x, i) for x in local_grads]
-            total = (" + ".join(locals_text) if len(locals_text) <= 8
-                     else "sum((" + ", ".join(locals_text) + ",))")
-            head = f"if {upstream} or {self.flag(i)} and 0.0 * ({total}) != 0.0:"
+            head = f"if {upstream} or {self.flag(i)} and {self.nonfinite(i)}:"
         else:
             head = f"if {upstream}:"
         body = []
@@ -660,6 +705,14 @@ def emit_python(p: Plan, with_grad: bool = True) -> Program:
             body_back += w.passes(i)
         for i in uniform_back:
             epilogue += w.passes(i)
+        shared = [f"{name} = {text}" if w.sample_check_uses[name] > 1 else None
+                  for text, name in w.sample_checks.items()]
+        start = len(resets) + sum(1 for i in resets if i in p.flagged) if not w.slots else 0
+        body_back[start:start] = [line for line in shared if line]
+        for text, name in w.sample_checks.items():  # used once: inline it again
+            if w.sample_check_uses[name] == 1:
+                body_back = [line.replace(name, text) for line in body_back]
+        prelude[-1:-1] = w.call_checks
     result = "total, [" + ", ".join(w.grad(i) if i is not None else "0.0"
                                     for i in _param_nodes(p)) + "]" if with_grad else "total"
     if not w.slots:
@@ -828,7 +881,8 @@ def _numpy_functions(np: Any) -> dict:
     return {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
             "abs": np.abs, "div": np.true_divide, "pow": np.power, "sigmoid": sigmoid, "softplus": softplus,
             "where": np.where, "vector": vector, "inputs": inputs, "zeros": np.zeros, "index": np.array,
-            "add_at": np.add.at, "all": lambda x: bool(np.all(x)), "total": lambda x: float(x.sum())}
+            "add_at": np.add.at, "concat": np.concatenate, "all": lambda x: bool(np.all(x)),
+            "total": lambda x: float(x.sum())}
 
 
 def _torch_functions(torch: Any, device: Any) -> dict:
@@ -858,7 +912,7 @@ def _torch_functions(torch: Any, device: Any) -> dict:
             "tanh": torch.tanh, "abs": torch.abs, "div": lambda a, b: a / b, "pow": power, "sigmoid": sigmoid,
             "softplus": softplus, "where": where, "vector": lambda v: torch.tensor(v, dtype=f64, device=device),
             "inputs": inputs, "zeros": lambda shape: torch.zeros(shape, dtype=f64, device=device),
-            "index": lambda v: torch.tensor(v, dtype=torch.long, device=device), "add_at": add_at,
+            "index": lambda v: torch.tensor(v, dtype=torch.long, device=device), "add_at": add_at, "concat": torch.cat,
             "all": lambda x: bool(torch.all(x)), "total": lambda x: float(x.sum())}
 
 
@@ -875,15 +929,19 @@ class _Step:
 def _array_steps(p: Plan) -> tuple[list[_Step], dict[int, tuple[int, int]], list[int]] | None:
     """Group the per-sample nodes into array steps: same level, same op and constants, operands from the same
     blocks; dot nodes sharing one input tuple become one matrix product. Returns (steps, {node: (step, row)},
-    uniform nodes in U order), or None when the graph has no per-sample part or too many steps."""
+    the non-param uniform nodes in U, after the params), or None when the graph has no per-sample part or too
+    many steps."""
     level: dict[int, int] = {}
     place: dict[int, tuple[int, int]] = {}
     upos: dict[int, int] = {}
-    uniform: list[int] = []
+    uniform: list[int] = []  # the non-param uniform and constant nodes the steps read, after the params in U
+    n_params = len(p.traced.params)
 
     def u(i: int) -> int:
+        if p.kind[i] == "param":
+            return p.param_slot[i]
         if i not in upos:
-            upos[i] = len(uniform)
+            upos[i] = n_params + len(uniform)
             uniform.append(i)
         return upos[i]
 
@@ -1007,14 +1065,23 @@ def emit_arrays(p: Plan, backend: _Backend, with_grad: bool = True) -> Program |
             return f"B{s}[{constant('i', rows)}]"
         return f"{fn('concat')}([" + ", ".join(rows_text(("block", s, r)) for s, r in source[1]) + "])"
 
-    namespace["fn_concat"] = (backend.np.concatenate if backend.name == "numpy" else backend.torch.cat)
     lines = ["def run(columns, seed, P):"]
-    body: list[str] = w.unpack_params()
+    # the uniform nodes: wide sums and dots of params (an L2 penalty) as one array op, the rest as Python floats
+    n_params = len(p.traced.params)
+    wide = {i for i in range(len(p.nodes)) if p.kind[i] == "uniform" and _is_wide_of_params(p, i)}
+    scalar = [i for i in range(len(p.nodes)) if p.kind[i] == "uniform" and i not in wide]
+    read = {p.index[c] for i in scalar for c in p.nodes[i]._children}
+    read |= {r for g in p.guards for r in (g[1], g[2]) if isinstance(r, int)}
+    body: list[str] = [f"PV = {fn('vector')}(P)"]
+    body += [f"{w.value(i)} = P[{p.param_slot[i]}]" for i in sorted(read) if p.kind[i] == "param"]
     for i in range(len(p.nodes)):
-        if p.kind[i] == "uniform":
+        if i in wide:
+            body.append(f"{w.value(i)} = {_wide_forward(p, i, constant)}")
+        elif p.kind[i] == "uniform":
             body += w.forward(i)
     body += [w.guard(g) for g in p.guards if not _guard_is_sample(g, w)]
-    body.append(f"U = {fn('vector')}([" + ", ".join(w.value(i) for i in uniform) + "])")
+    extra = ", ".join(w.value(i) for i in uniform)
+    body.append(f"U = {fn('concat')}([PV, {fn('vector')}([{extra}])])" if uniform else "U = PV")
     body.append("n = len(columns[0])")
     body.append(f"B0 = {fn('inputs')}(columns, n)")
     operand_names: dict[tuple[int, int], str] = {}
@@ -1051,32 +1118,76 @@ def emit_arrays(p: Plan, backend: _Backend, with_grad: bool = True) -> Program |
         for s, step in enumerate(steps):
             if wants[s] and s:
                 body.append(f"G{s} = {fn('zeros')}((" + f"{len(step.members)}, n))")
-        body.append(f"GU = {fn('zeros')}(({len(uniform)},))")
+        body.append(f"GU = {fn('zeros')}(({n_params + len(uniform)},))")
         body.append(f"G{root_step}[{root_row}] = seed")
         for s in range(len(steps) - 1, 0, -1):
             step = steps[s]
             if not wants[s]:
                 continue
             body += _array_backward(p, steps, s, wants, constant, fn, operand_names)
-        body.append("gu = GU.tolist()")
-        for position, i in enumerate(uniform):
-            if p.kind[i] in ("uniform", "param") and p.wants_grad[i]:
-                body.append(f"{w.grad(i)} = gu[{position}]")
-        held = [i for i in range(len(p.nodes)) if p.wants_grad[i] and p.kind[i] in ("uniform", "param")]
-        seen = {i for i in uniform}
-        body += [f"{w.grad(i)} = -0.0" for i in held if i not in seen]
+        # the uniform nodes' reverse, params' gradients kept in GU[:n_params]
+        w.params_in_array = True
+        held = [i for i in range(len(p.nodes)) if p.wants_grad[i] and p.kind[i] == "uniform"]
+        if any(i in held for i in uniform):
+            body.append(f"gu = GU[{n_params}:].tolist()")
+        body += [f"{w.grad(i)} = gu[{k}]" for k, i in enumerate(uniform) if i in held]
+        body += [f"{w.grad(i)} = -0.0" for i in held if i not in uniform]
         body += [f"{w.flag(i)} = True" for i in held if i in p.flagged]
         for i in p.backward:
-            if p.kind[i] == "uniform":
+            if i in wide:
+                body += _wide_backward(p, i, w, constant, fn)
+            elif p.kind[i] == "uniform":
                 body += w.passes(i)
-        body.append("return total, [" + ", ".join(w.grad(i) if i is not None else "0.0"
-                                                  for i in _param_nodes(p)) + "]")
+        body.append(f"return total, GU[:{n_params}].tolist()")
     else:
         body.append("return total")
     source = "\n".join(lines + ["    " + x for x in body]) + "\n"
     namespace.update(constants)
     exec(builtins.compile(source, "<engine.compile arrays>", "exec"), namespace)  # noqa: S102
     return Program(namespace["run"], source)
+
+
+def _is_wide_of_params(p: Plan, i: int) -> bool:
+    """A Σ or dot node over params only with more than 8 terms (an L2 penalty): one array op in ``emit_arrays``."""
+    node = p.nodes[i]
+    return (node._operation.name in ("dot", "Σ") and len(node._children) > 8
+            and all(p.kind[p.index[c]] == "param" for c in node._children))
+
+
+def _wide_parts(p: Plan, i: int) -> tuple[list[int], list[int], list[int]]:
+    """(weights, inputs, bias) param slots of a wide dot; for a Σ, ([], terms, [])."""
+    slots = [p.param_slot[p.index[c]] for c in p.nodes[i]._children]
+    if p.nodes[i]._operation.name == "Σ":
+        return [], slots, []
+    n = len(slots) // 2
+    return slots[:n], slots[n : 2 * n], slots[2 * n :]
+
+
+def _wide_forward(p: Plan, i: int, constant: Callable) -> str:
+    ws, xs, bias = _wide_parts(p, i)
+    total = f"float(PV[{constant('i', xs)}].sum())" if not ws else \
+        f"float(PV[{constant('i', ws)}] @ PV[{constant('i', xs)}])"
+    return total + "".join(f" + P[{b}]" for b in bias)
+
+
+def _wide_backward(p: Plan, i: int, w: _PythonWriter, constant: Callable, fn: Callable) -> list[str]:
+    ws, xs, bias = _wide_parts(p, i)
+    g = w.grad(i)
+    lines = [f"if {g}:"]
+
+    def add(slots: list[int], value: str) -> None:
+        if len(set(slots)) == len(slots):
+            lines.append(f"    GU[{constant('i', slots)}] += {value}")
+        else:
+            lines.append(f"    {fn('add_at')}(GU, {constant('i', slots)}, {value})")
+
+    if ws:
+        add(ws, f"{g} * PV[{constant('i', xs)}]")
+        add(xs, f"{g} * PV[{constant('i', ws)}]")
+    else:
+        add(xs, g)
+    lines += [f"    GU[{b}] += {g}" for b in bias]
+    return lines
 
 
 def _step_exprs(p: Plan, step: _Step) -> tuple:
@@ -1351,10 +1462,11 @@ def _describe(structure: tuple) -> str:
 
 
 def _accumulate(params: list[Value], grads: list[float]) -> None:
-    """Add ``grads`` into the params' ``.grad`` as eager backward does for leaves (frozen ones excepted)."""
+    """Add ``grads`` into the params' ``.grad`` as eager backward does for leaves (frozen ones excepted): a grad of
+    None or 0 takes the new gradient as it is (-0.0 + g is g, signed zeros included)."""
     for p, g in zip(params, grads):
         if p.requires_grad:
-            p.grad = (-0.0 if not p.grad else p.grad) + g
+            p.grad = (p.grad or -0.0) + g
 
 
 def compile(fn: Callable[..., Value], params: Sequence[Value] = (), *, backend: str = "python",  # noqa: A001
