@@ -466,7 +466,10 @@ def plan(traced: Traced, names: dict[str, Value] | None = None) -> Plan:
         var_names.append(name)
     guards = []
     for g in traced.guards:
-        right = ("const", float(g.right)) if not isinstance(g.right, Value) else _ref_of(g.right, index, kind)
+        if isinstance(g.right, Value):
+            right = _ref_of(g.right, index, kind)
+        else:
+            right = ("const", None if g.right is None else float(g.right))
         guards.append((g.kind, _ref_of(g.left, index, kind), right, g.expected, g.site))
     return Plan(traced, nodes, index, kind, exprs, backward, wants_grad, flagged, var_names, param_slot,
                 index[traced.root], guards, big=len(nodes) > CODE_LIMIT)
@@ -683,7 +686,7 @@ def emit_python(p: Plan, with_grad: bool = True) -> Program:
     # the loop over samples: unpack each sample into the input leaves
     inputs = iter(p.traced.inputs)
     patterns = [_pattern(s, inputs, p, w) for s in p.traced.structure]
-    loop_head.append(f"for {', '.join(patterns)}, in samples:")
+    loop_head.append(f"for {', '.join(patterns)}, in samples:" if patterns else "for _ in samples:")
     in_graph = [p.index[x] for x in p.traced.inputs if x in p.index]
     body_fwd += [f"{w.value(i)} = float({w.value(i)})" for i in in_graph] if not w.slots else []
     for i in sample_fwd:
@@ -766,14 +769,15 @@ def _chunked(p: Plan, w: _PythonWriter, prelude: list, patterns: list, body_fwd:
                     exec(builtins.compile(text, f"<engine.compile {name}>", "exec"), namespace)  # noqa: S102
                     made.append(namespace.pop(name))
                 block, count = [], 0
-                continue
+                if line is None:
+                    continue
             block.append(line)
             count += 1
         return made
 
     prelude_chunks = chunks([x for x in prelude if x != "total = 0.0"], "prelude")
     # the sample's input leaves: the driver unpacks them with the same pattern into V slots
-    unpack_text = "def unpack(sample, V):\n    " + ", ".join(patterns) + ", = sample\n"
+    unpack_text = "def unpack(sample, V):\n    " + (", ".join(patterns) + ", = sample\n" if patterns else "pass\n")
     unpack_text += "".join(f"    V[{p.index[x]}] = float(V[{p.index[x]}])\n" for x in p.traced.inputs if x in p.index)
     exec(builtins.compile(unpack_text, "<engine.compile unpack>", "exec"), namespace)  # noqa: S102
     unpack = namespace["unpack"]
