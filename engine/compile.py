@@ -533,6 +533,26 @@ class _PythonWriter:
         self.call_checks: list[str] = []  # statements run once per call (finiteness of uniform local derivatives)
         self.sample_checks: dict[str, str] = {}  # per-sample finiteness tests shared by several nodes: text -> name
         self.sample_check_uses: dict[str, int] = {}
+        self.single = self._single_parent()
+
+    def _single_parent(self) -> set[int]:
+        """Interior nodes that get their gradient from exactly one edge, from a node of the same loop (per sample or
+        per call): their gradient starts as None and the one contribution is assigned, as eager's first
+        ``local * upstream`` is; "not None" then says the node was reached, with no separate flag."""
+        p = self.p
+        count: dict[int, int] = {}
+        for i in p.backward:
+            for child in p.nodes[i]._children:
+                c = p.index[child]
+                if p.wants_grad[c] and p.nodes[c]._children:
+                    count[c] = count.get(c, 0) + (1 if self.is_sample(c) == self.is_sample(i) else 2)
+        return {c for c, n in count.items() if n == 1}
+
+    def reset(self, i: int) -> list[str]:
+        """The statements that start node i's gradient (and reached flag) for a pass."""
+        if i in self.single:
+            return [f"{self.grad(i)} = None"]
+        return [f"{self.grad(i)} = -0.0"] + ([f"{self.flag(i)} = False"] if i in self.p.flagged else [])
 
     def value(self, i: int) -> str:
         p = self.p
@@ -634,7 +654,8 @@ class _PythonWriter:
         out_expr, local_grads = p.exprs[i]
         upstream = self.grad(i)
         if i in p.flagged:
-            head = f"if {upstream} or {self.flag(i)} and {self.nonfinite(i)}:"
+            reached = f"{upstream} is not None" if i in self.single else self.flag(i)
+            head = f"if {upstream} or {reached} and {self.nonfinite(i)}:"
         else:
             head = f"if {upstream}:"
         body = []
@@ -643,6 +664,14 @@ class _PythonWriter:
             if not p.wants_grad[c]:
                 continue
             target = self.grad(c)
+            if c in self.single:  # its only contribution: assigned
+                if not isinstance(local, _Expr) and local == 1.0:
+                    body.append(f"{target} = {upstream}")
+                elif not isinstance(local, _Expr) and local == -1.0:
+                    body.append(f"{target} = -{upstream}")
+                else:
+                    body.append(f"{target} = {upstream} * {self.render(local, i)}")
+                continue
             if not isinstance(local, _Expr) and local == 1.0:
                 body.append(f"{target} += {upstream}")
             elif not isinstance(local, _Expr) and local == -1.0:
@@ -680,8 +709,8 @@ def emit_python(p: Plan, with_grad: bool = True) -> Program:
         held = [i for i in order if p.wants_grad[i] and (p.kind[i] == "param" or not w.is_sample(i))
                 and p.kind[i] != "const" and (p.kind[i] == "param" or p.nodes[i]._children)]
         if not w.slots:
-            prelude += [f"{w.grad(i)} = -0.0" for i in held]
-            prelude += [f"{w.flag(i)} = False" for i in held if i in p.flagged]
+            prelude += [line for i in held for line in ([f"{w.grad(i)} = -0.0"] if p.kind[i] == "param"
+                                                        else w.reset(i))]
     prelude.append("total = 0.0")
     # the loop over samples: unpack each sample into the input leaves
     inputs = iter(p.traced.inputs)
@@ -696,8 +725,7 @@ def emit_python(p: Plan, with_grad: bool = True) -> Program:
     if with_grad and p.wants_grad[root]:
         resets = [i for i in sample_back if i != root]
         if not w.slots:
-            body_back += [f"{w.grad(i)} = -0.0" for i in resets]
-            body_back += [f"{w.flag(i)} = False" for i in resets if i in p.flagged]
+            body_back += [line for i in resets for line in w.reset(i)]
         if w.is_sample(root):
             body_back.append(f"{w.grad(root)} = seed")
         else:
@@ -710,7 +738,7 @@ def emit_python(p: Plan, with_grad: bool = True) -> Program:
             epilogue += w.passes(i)
         shared = [f"{name} = {text}" if w.sample_check_uses[name] > 1 else None
                   for text, name in w.sample_checks.items()]
-        start = len(resets) + sum(1 for i in resets if i in p.flagged) if not w.slots else 0
+        start = sum(len(w.reset(i)) for i in resets) if not w.slots else 0
         body_back[start:start] = [line for line in shared if line]
         for text, name in w.sample_checks.items():  # used once: inline it again
             if w.sample_check_uses[name] == 1:
@@ -750,44 +778,99 @@ def _pattern(structure: Any, inputs: Any, p: Plan, w: _PythonWriter) -> str:
     return "[" + ", ".join(_pattern(s, inputs, p, w) for s in structure) + "]"
 
 
+_SLOT = re.compile(r"\b(GP|V|G|R|P)\[(\d+)\]")
+_TARGET = re.compile(r"^\s*(GP|V|G|R)\[(\d+)\] (?:=|\+=|-=) ")
+_LOCAL_PREFIX = {"GP": "gp", "V": "v", "G": "g", "R": "r", "P": "p"}
+
+
+def _blocks(statements: list[str]) -> list[list[str]]:
+    """Statements cut into blocks of about CHUNK_STATEMENTS, never inside an ``if`` body (indented lines)."""
+    blocks: list[list[str]] = [[]]
+    for line in statements:
+        if len(blocks[-1]) >= CHUNK_STATEMENTS and not line.startswith(" "):
+            blocks.append([])
+        blocks[-1].append(line)
+    return [b for b in blocks if b]
+
+
+def _localised(block: list[str], shared: Callable[[tuple], bool], single: set[int]) -> list[str]:
+    """A block's statements with its list slots as locals: slots other blocks (or the driver) use are loaded at the
+    start and stored at the end; gradients and flags only this block uses start at -0.0 (None for a single-parent
+    node) and False. A slot the block uses once stays a list item (a load and a store would cost more)."""
+    keys: dict[tuple, int] = {}
+    written: set[tuple] = set()
+    for line in block:
+        for kind, index in _SLOT.findall(line):
+            keys[kind, int(index)] = keys.get((kind, int(index)), 0) + 1
+        target = _TARGET.match(line)
+        if target:
+            written.add((target[1], int(target[2])))
+    head, tail = [], []
+    for key, uses in list(keys.items()):
+        name = f"{_LOCAL_PREFIX[key[0]]}{key[1]}"
+        if uses == 1 and (key[0] != "G" or shared(key)):
+            del keys[key]
+        elif key[0] == "P" or shared(key):
+            head.append(f"{name} = {key[0]}[{key[1]}]")
+            if key in written:
+                tail.append(f"{key[0]}[{key[1]}] = {name}")
+        elif key[0] == "G":
+            head.append(f"{name} = {'None' if key[1] in single else '-0.0'}")
+        elif key[0] == "R":
+            head.append(f"{name} = False")
+    def local(m: re.Match) -> str:
+        return f"{_LOCAL_PREFIX[m[1]]}{m[2]}" if (m[1], int(m[2])) in keys else m[0]
+
+    body = [_SLOT.sub(local, line) for line in block]
+    return head + body + tail
+
+
 def _chunked(p: Plan, w: _PythonWriter, prelude: list, patterns: list, body_fwd: list, body_back: list,
              epilogue: list, result: str, with_grad: bool) -> Program:
-    """The big-graph form: statements in functions of CHUNK_STATEMENTS, driven by a small loop (see emit_python)."""
+    """The big-graph form (see emit_python): the statements, written with list slots ``V[i]`` (values), ``G[i]``
+    (gradients), ``R[i]`` (reached flags), ``GP[k]`` (params' gradients), are cut into functions of about
+    CHUNK_STATEMENTS; inside each, slots become locals and only what crosses a chunk goes through the lists. A small
+    driver calls the chunks for each sample."""
     namespace = _namespace()
     sources: list[str] = []
+    phases = {
+        "prelude": _blocks([x for x in prelude if x != "total = 0.0"]),
+        "forward": _blocks([x for x in body_fwd if not x.startswith("total +=")]),
+        "backward": _blocks(body_back) if with_grad else [],
+        "epilogue": _blocks(epilogue) if with_grad else [],
+    }
+    users: dict[tuple, int] = {}  # slot -> number of blocks using it (2 means "more than one")
+    for blocks in phases.values():
+        for block in blocks:
+            for key in {(kind, int(index)) for line in block for kind, index in _SLOT.findall(line)}:
+                users[key] = min(users.get(key, 0) + 1, 2)
+    external = {("V", p.root)} | {("V", p.index[x]) for x in p.traced.inputs if x in p.index}
 
-    def chunks(statements: list[str], tag: str) -> list[Callable]:
-        made, block, count = [], [], 0
-        for line in statements + [None]:
-            if line is None or (count >= CHUNK_STATEMENTS and not line.startswith(" ")):
-                if block:
-                    name = f"{tag}_{len(made)}"
-                    text = f"def {name}(V, G, R, GP, P, seed):\n" + "".join(f"    {x}\n" for x in block)
-                    if len(sources) < 4:
-                        sources.append(text if len(block) < 40 else
-                                       text[: text.find("\n", sum(len(x) + 5 for x in block[:30]))] + "\n    ...\n")
-                    exec(builtins.compile(text, f"<engine.compile {name}>", "exec"), namespace)  # noqa: S102
-                    made.append(namespace.pop(name))
-                block, count = [], 0
-                if line is None:
-                    continue
-            block.append(line)
-            count += 1
-        return made
+    def shared(key: tuple) -> bool:
+        return key[0] == "GP" or users.get(key, 0) > 1 or key in external
 
-    prelude_chunks = chunks([x for x in prelude if x != "total = 0.0"], "prelude")
+    made: dict[str, list[Callable]] = {}
+    for tag, blocks in phases.items():
+        made[tag] = []
+        for k, block in enumerate(blocks):
+            name = f"{tag}_{k}"
+            lines = _localised(block, shared, w.single)
+            text = f"def {name}(V, G, R, GP, P, seed):\n" + "".join(f"    {x}\n" for x in lines)
+            if len(sources) < 3:
+                sources.append("".join(text.splitlines(keepends=True)[:25]) + "    ...\n")
+            exec(builtins.compile(text, f"<engine.compile {name}>", "exec"), namespace)  # noqa: S102
+            made[tag].append(namespace.pop(name))
+    prelude_chunks, forward_chunks = made["prelude"], made["forward"]
+    backward_chunks, epilogue_chunks = made["backward"], made["epilogue"]
     # the sample's input leaves: the driver unpacks them with the same pattern into V slots
     unpack_text = "def unpack(sample, V):\n    " + (", ".join(patterns) + ", = sample\n" if patterns else "pass\n")
     unpack_text += "".join(f"    V[{p.index[x]}] = float(V[{p.index[x]}])\n" for x in p.traced.inputs if x in p.index)
     exec(builtins.compile(unpack_text, "<engine.compile unpack>", "exec"), namespace)  # noqa: S102
     unpack = namespace["unpack"]
-    root_value = w.value(p.root)
-    forward_chunks = chunks([x for x in body_fwd if not x.startswith("total +=")], "forward")
-    backward_chunks = chunks(body_back, "backward") if with_grad else []
-    epilogue_chunks = chunks(epilogue, "epilogue") if with_grad else []
     count = len(p.nodes)
     params = _param_nodes(p)
-    root_const = p.kind[p.root] == "const"
+    root, root_kind = p.root, p.kind[p.root]
+    fresh_grads = [None if i in w.single else -0.0 for i in range(count)]
 
     def run(samples: Any, seed: float, P: list) -> Any:
         V: list = [0.0] * count
@@ -801,10 +884,12 @@ def _chunked(p: Plan, w: _PythonWriter, prelude: list, patterns: list, body_fwd:
             unpack(sample, V)
             for chunk in forward_chunks:
                 chunk(V, G, R, GP, P, seed)
-            total += p.nodes[p.root]._data if root_const else (P[p.param_slot[p.root]] if p.kind[p.root] == "param"
-                                                                else V[p.root])
+            if root_kind == "const":
+                total += p.nodes[root]._data
+            else:
+                total += P[p.param_slot[root]] if root_kind == "param" else V[root]
             if with_grad:
-                G = [-0.0] * count
+                G = fresh_grads.copy()
                 R = [False] * count
                 for chunk in backward_chunks:
                     chunk(V, G, R, GP, P, seed)
@@ -814,8 +899,8 @@ def _chunked(p: Plan, w: _PythonWriter, prelude: list, patterns: list, body_fwd:
             return total
         return total, [GP[p.param_slot[i]] if i is not None else 0.0 for i in params]
 
-    source = ("# more than CODE_LIMIT nodes: values in lists V, G, R, the code cut into chunks; the first few:\n"
-              + "\n".join(sources) + f"# root: {root_value}\n")
+    source = (f"# {count:,} nodes, more than CODE_LIMIT: values in lists V, G, R, GP, the code cut into chunks of "
+              f"about {CHUNK_STATEMENTS} statements; the first few:\n" + "\n".join(sources) + f"# root: V[{root}]\n")
     return Program(run, source)
 
 
@@ -1135,8 +1220,8 @@ def emit_arrays(p: Plan, backend: _Backend, with_grad: bool = True) -> Program |
         if any(i in held for i in uniform):
             body.append(f"gu = GU[{n_params}:].tolist()")
         body += [f"{w.grad(i)} = gu[{k}]" for k, i in enumerate(uniform) if i in held]
-        body += [f"{w.grad(i)} = -0.0" for i in held if i not in uniform]
-        body += [f"{w.flag(i)} = True" for i in held if i in p.flagged]
+        body += [line for i in held if i not in uniform for line in w.reset(i)]
+        body += [f"{w.flag(i)} = True" for i in held if i in p.flagged and i in uniform and i not in w.single]
         for i in p.backward:
             if i in wide:
                 body += _wide_backward(p, i, w, constant, fn)
