@@ -37,6 +37,8 @@ __all__ = ["Compiled", "TracingError", "compile", "emit_arrays", "emit_python", 
 
 MAX_TRACES = 8  # traces kept per argument structure (one per branch taken); then eager, with a warning
 CODE_LIMIT = 20_000  # nodes: past this, the Python program keeps values in lists and is cut into chunks
+TAPE_LIMIT = 1_000_000  # nodes: past this, no code at all: a flat tape replayed by an interpreter loop (compile()
+# costs about 10 µs per generated statement here, so a 1,000,000-link chain would take a minute to compile)
 CHUNK_STATEMENTS = 2_000  # statements per generated function in the chunked form (compile() memory is per chunk)
 SUM_TERMS = 64  # terms per generated sum expression: CPython's compiler recurses once per term of a + b + ...
 ARRAY_STEP_LIMIT = 2_000  # array steps past which batch() replays the Python program instead (a long chain)
@@ -375,6 +377,7 @@ class Plan:
     root: int
     guards: list[tuple]  # (kind, left ref, right ref, expected, site): refs are node indices or ("const", x)
     big: bool = False
+    tape: bool = False
     cache: dict = field(default_factory=dict)
 
 
@@ -431,10 +434,11 @@ def plan(traced: Traced, names: dict[str, Value] | None = None) -> Plan:
             kind.append("sample")
         else:
             kind.append("uniform")
-    # the code of each op node, written by its rule
+    # the code of each op node, written by its rule (none for a tape: it runs the rules on floats)
+    tape = len(nodes) > TAPE_LIMIT
     exprs = {}
     for i, node in enumerate(nodes):
-        if node._children:
+        if node._children and not tape:
             symbols = [_Expr("const", c._data, finite=math.isfinite(c._data)) if kind[index[c]] == "const"
                        else _Expr("ref", index[c]) for c in node._children]
             operation = node._operation
@@ -445,12 +449,14 @@ def plan(traced: Traced, names: dict[str, Value] | None = None) -> Plan:
         wants_grad[i] = i in param_slot or any(wants_grad[index[c]] for c in node._children)
     reverse = _reverse_topological_order(traced.root)
     backward = [index[n] for n in reverse if n._children and wants_grad[index[n]]]
-    flagged = {i for i in backward if not all(_finite(local) for local in exprs[i][1])}
+    flagged = set() if tape else {i for i in backward if not all(_finite(local) for local in exprs[i][1])}
     # names
     given = {id(v): k for k, v in (names or {}).items() if isinstance(v, Value)}
     used = set(keyword.kwlist) | set(dir(builtins)) | set(vars(FLOATS)) | set(_NAMESPACE_NAMES)
     var_names = []
     for i, node in enumerate(nodes):
+        if tape:
+            break
         if id(node) in given:
             base = _identifier(given[id(node)], "p")
         elif node._label:
@@ -472,7 +478,7 @@ def plan(traced: Traced, names: dict[str, Value] | None = None) -> Plan:
             right = ("const", None if g.right is None else float(g.right))
         guards.append((g.kind, _ref_of(g.left, index, kind), right, g.expected, g.site))
     return Plan(traced, nodes, index, kind, exprs, backward, wants_grad, flagged, var_names, param_slot,
-                index[traced.root], guards, big=len(nodes) > CODE_LIMIT)
+                index[traced.root], guards, big=len(nodes) > CODE_LIMIT, tape=tape)
 
 
 def _ref_of(node: Value, index: dict, kind: list) -> Any:
@@ -902,6 +908,84 @@ def _chunked(p: Plan, w: _PythonWriter, prelude: list, patterns: list, body_fwd:
     source = (f"# {count:,} nodes, more than CODE_LIMIT: values in lists V, G, R, GP, the code cut into chunks of "
               f"about {CHUNK_STATEMENTS} statements; the first few:\n" + "\n".join(sources) + f"# root: V[{root}]\n")
     return Program(run, source)
+
+
+def emit_tape(p: Plan) -> Program:
+    """The replay of graphs past ``TAPE_LIMIT`` nodes: no generated code, a flat tape of (node, rule, children)
+    run by two loops: forward (each op's rule on floats, as eager) and reverse (eager's chain rule and skip, over
+    eager's order). About 150 ns per node backward here; ``run(samples, seed, P, with_grad=True)``."""
+    count = len(p.nodes)
+    base = [node._data if p.kind[i] == "const" else 0.0 for i, node in enumerate(p.nodes)]
+    forward = [(i, node._operation.rule, tuple(p.index[c] for c in node._children), node._operation.params)
+               for i, node in enumerate(p.nodes) if node._children]
+    back = []
+    for i in p.backward:
+        kids = [(p.index[c], k) for k, c in enumerate(p.nodes[i]._children) if p.wants_grad[p.index[c]]]
+        if kids:
+            back.append((i, kids[0][0], kids[0][1], tuple(kids[1:])))
+    params = [(i, slot) for i, slot in p.param_slot.items()]
+    inputs = [p.index.get(x, -1) for x in p.traced.inputs]
+    structure, root, guards = p.traced.structure, p.root, p.guards
+    compare = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__}
+
+    def value(ref: Any, V: list) -> float:
+        return V[ref] if isinstance(ref, int) else ref[1]
+
+    def run(samples: Any, seed: float, P: list, with_grad: bool = True) -> Any:
+        V = base.copy()
+        for i, slot in params:
+            V[i] = P[slot]
+        GP = [-0.0] * len(P)
+        total = 0.0
+        for sample in samples:
+            for i, x in zip(inputs, _flatten(sample, structure)):
+                if i >= 0:
+                    V[i] = float(x)
+            LG: list = [None] * count
+            for i, rule, children, constants in forward:
+                V[i], LG[i] = rule(FLOATS, *[V[c] for c in children], *constants)
+            for kind, left, right, expected, site in guards:
+                a = value(left, V)
+                decided = bool(a) if kind == "bool" else compare[kind](float(a), float(value(right, V)))
+                if decided != expected:
+                    raise _Retrace(site)
+            total += V[root]
+            if not with_grad:
+                continue
+            G: list = [None] * count
+            G[root] = seed
+            for i, c, k, rest in back:
+                g = G[i]
+                if g is None:
+                    continue
+                lg = LG[i]
+                if not g and 0.0 * builtins.sum(lg) == 0.0:  # eager's _passes_nothing
+                    continue
+                before = G[c]
+                G[c] = lg[k] * g if before is None else before + lg[k] * g
+                for c, k in rest:
+                    before = G[c]
+                    G[c] = lg[k] * g if before is None else before + lg[k] * g
+            for i, slot in params:
+                if G[i] is not None:
+                    GP[slot] += G[i]
+        return (total, GP) if with_grad else total
+
+    source = (f"# {count:,} nodes, more than TAPE_LIMIT ({TAPE_LIMIT:,}): no generated code; a flat tape of "
+              f"{len(forward):,} op nodes replayed by engine.compile.emit_tape's two loops\n")
+    return Program(run, source)
+
+
+def _flatten(sample: Any, structure: tuple) -> list:
+    out: list = []
+    stack = [(sample, structure)]
+    while stack:
+        item, shape = stack.pop()
+        if shape is None:
+            out.append(item)
+        else:
+            stack.extend(reversed(list(zip(item, shape))))
+    return out
 
 
 # --- stage 3b: emit arrays (numpy, torch) ------------------------------------------------------------
@@ -1372,6 +1456,11 @@ class _Entry:
     programs: dict = field(default_factory=dict)
 
     def python(self, with_grad: bool) -> Program:
+        if self.plan.tape:
+            if "tape" not in self.programs:
+                self.programs["tape"] = emit_tape(self.plan)
+            tape = self.programs["tape"]
+            return Program(lambda samples, seed, P: tape.run(samples, seed, P, with_grad), tape.source)
         if ("python", with_grad) not in self.programs:
             self.programs["python", with_grad] = emit_python(self.plan, with_grad)
         return self.programs["python", with_grad]
