@@ -130,7 +130,8 @@ def tables(report: dict) -> list[Table]:
     for name, result in report["workloads"].items():
         if name == "mlp-step":
             out.append(_timed_table(name, f"MLP(2, [16, 16, 1]), {sizes.mlp_samples} moons samples, hinge + "
-                                          f"1e-4·L2, backward, SGD; per step over windows of steps 0–{sizes.window_steps - 1}; "
+                                          f"1e-4·L2, backward, SGD; per step over windows of steps "
+                                          f"0–{sizes.window_steps - 1}; "
                                           f"median [min–max] of {sizes.rounds} rounds",
                                     result, gc_off=True))
         elif name == "wide-sum":
