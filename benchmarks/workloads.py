@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from types import ModuleType
+
+from nn import data
 
 WORKLOADS = ("mlp-step", "deep-chain", "wide-sum", "memory")
 
@@ -90,21 +91,9 @@ def unflatten(flat: list[float]) -> list[list[tuple[list[float], float]]]:
 
 
 def moons(n: int, noise: float = 0.1, seed: int = SEED) -> tuple[list[list[float]], list[float]]:
-    """Two interleaving half circles (sklearn's ``make_moons``), labels -1 / +1 as in micrograd's demo."""
-    rng = random.Random(seed)
-    n_outer = n // 2
-    xs, ys = [], []
-    for i in range(n):
-        outer = i < n_outer
-        count = n_outer if outer else n - n_outer
-        angle = math.pi * (i if outer else i - n_outer) / max(count - 1, 1)
-        if outer:
-            point = [math.cos(angle), math.sin(angle)]
-        else:
-            point = [1.0 - math.cos(angle), 0.5 - math.sin(angle)]
-        xs.append([point[0] + rng.gauss(0.0, noise), point[1] + rng.gauss(0.0, noise)])
-        ys.append(-1.0 if outer else 1.0)
-    return xs, ys
+    """``nn.data.moons`` (sklearn's ``make_moons`` construction) as inputs and labels -1.0 / +1.0."""
+    points = data.moons(n, noise, seed)
+    return [list(x) for x, _ in points], [float(y) for _, y in points]
 
 
 def wide_data(n: int, seed: int = SEED) -> tuple[list[float], list[float]]:

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import math
-import random
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,7 +32,7 @@ from pathlib import Path
 import engine
 from demos._common import parse_args, progress, pyplot, save, say
 from engine import no_grad
-from nn import MLP, SGD, losses
+from nn import MLP, SGD, data, losses
 
 SEED = 1337  # seeds both the moons and the initial weights (micrograd's demo seed)
 N_POINTS = 100  # training points, half per moon
@@ -57,26 +55,9 @@ Point = tuple[tuple[float, float], int]  # ((x1, x2), label)
 
 
 def make_moons(n_points: int = N_POINTS, noise: float = NOISE, seed: int = SEED) -> list[Point]:
-    """``n_points`` ((x1, x2), label) pairs: the upper moon (label -1) and the lower, shifted one (label +1).
-
-    The upper moon is (cos t, sin t) and the lower one (1 - cos t, 0.5 - sin t) for t evenly spaced on
-    [0, π], each coordinate plus Gaussian noise of standard deviation ``noise``, from ``random.Random(seed)``.
-    """
-    if n_points < 4:
-        raise ValueError(f"n_points must be at least 4 (two per moon), got {n_points}")
-    rng = random.Random(seed)
-    n_upper = n_points // 2
-    n_lower = n_points - n_upper
-    points = []
-    for count, label in ((n_upper, -1), (n_lower, 1)):
-        for i in range(count):
-            t = math.pi * i / (count - 1)
-            if label == -1:
-                x1, x2 = math.cos(t), math.sin(t)
-            else:
-                x1, x2 = 1.0 - math.cos(t), 0.5 - math.sin(t)
-            points.append(((x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)), label))
-    return points
+    """``n_points`` ((x1, x2), label) pairs: the upper moon (label -1) and the lower, shifted one (label +1),
+    from ``nn.data.moons`` (the one generator the demos, benchmarks and tests share)."""
+    return data.moons(n_points, noise, seed)
 
 
 def accuracy(labels: Sequence[int], scores: Sequence[float]) -> float:

@@ -128,6 +128,7 @@ class Floats:
         return if_true if condition else if_false
 
     eq = staticmethod(operator.eq)
+    isfinite = staticmethod(math.isfinite)
 
     @staticmethod
     def sum(xs: tuple[float, ...]) -> float:
@@ -221,10 +222,12 @@ def pow(x: float, y: float) -> float:  # noqa: A001 - the name the rules call it
 
 
 def _pow(num, x, y):
-    # d(x^y) = y x^(y-1) dx + x^y ln(x) dy, with PyTorch's zeros where 0·inf would give nan: dx is 0 whenever
-    # y = 0 (x ** 0 is the constant 1), dy is 0 at x = 0 with y >= 0.
+    # d(x^y) = y x^(y-1) dx + x^y ln(x) dy, with PyTorch's zeros where 0·inf would give nan: dx at y = 0 (x^0 is
+    # flat) where x^(y-1) is not finite (x = 0, subnormal or nan), dy at x = 0 with y >= 0. Elsewhere at y = 0 the
+    # formula stays, so that d²/dx dy there is 1/x.
     out = num.pow(x, y)
-    dx = num.where(num.eq(y, 0.0), 0.0, y * num.pow(x, y - 1.0))
+    power = num.pow(x, y - 1.0)
+    dx = num.where(num.isfinite(power), y * power, num.where(num.eq(y, 0.0), 0.0, y * power))
     dy = num.where(num.eq(x, 0.0) & (y >= 0.0), 0.0, out * num.log(x))
     return out, (dx, dy)
 

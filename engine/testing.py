@@ -18,6 +18,7 @@ except ImportError as error:  # pragma: no cover - exercised only without hypoth
     ) from error
 
 import engine
+from engine import ops
 from engine.gradcheck import GradcheckError, gradcheck
 from engine.value import Number, Value
 
@@ -35,16 +36,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Domain:
-    """Floats in ``[lo, hi]`` with ``|x| >= gap``: a gap keeps samples off a kink or pole at 0."""
-
-    lo: float
-    hi: float
-    gap: float = 0.0
-
-    def __contains__(self, x: float) -> bool:
-        return self.lo <= x <= self.hi and abs(x) >= self.gap
+class Domain(ops.Domain):
+    """Floats in ``[lo, hi]`` with ``|x| >= gap`` (``engine.ops.Domain``), with what property tests need of them."""
 
     def shift_to(self, value: float, target: float) -> float:
         """A constant ``c`` with ``value + c`` in the domain and about ``target`` (a float of the domain):
@@ -63,16 +56,12 @@ class Domain:
         return st.floats(max(self.lo, self.gap) if self.lo >= 0 else self.lo, self.hi)
 
 
-# Bounds chosen so that every op's output stays within about 1e3, which keeps central differences of
-# composed graphs accurate, and so that a step of 1e-6 relative never crosses a pole or a kink.
+def _sampled(domain: ops.Domain | None) -> Domain | None:
+    return None if domain is None else Domain(domain.lo, domain.hi, domain.gap)
+
+
 ANY = Domain(-10.0, 10.0)
-NONZERO = Domain(-10.0, 10.0, gap=0.1)  # a divisor: the pole at 0 stays far from every sample
-POSITIVE = Domain(0.1, 10.0)  # a base of a real power
-# An exponent of exactly 0 is special-cased like PyTorch (d/dx x**0 = 0 as a constant), so the mixed second
-# derivative there is 0, not 1/x: a single-point kink of the rule, kept out of samples like the others.
-EXPONENT = Domain(-3.0, 3.0, gap=1e-2)
-KINKED = Domain(-10.0, 10.0, gap=1e-2)  # relu, abs, step, sign: kinks are pinned in named tests, not sampled
-SLOPE = Domain(0.0, 1.0)
+NONZERO = _sampled(ops.NONZERO)
 
 
 @dataclass(frozen=True)
@@ -81,7 +70,9 @@ class OpSpec:
 
     ``operands``: the domain of each operand (an n-ary op has one, shared by all its operands);
     ``constant``: the domain of the op's plain-number parameter, or None; ``build(operands, constant, flip)``
-    makes the node from Values (``flip`` picks the other spelling, e.g. ``c + x`` rather than ``x + c``).
+    makes the node from Values (``flip`` picks the other spelling, e.g. ``abs(x)`` rather than ``x.abs()``).
+    ``op``: the name in ``engine.ops`` of the op the node is made by (a spelling such as ``MUL_CONSTANT``, ``x * c``
+    with a constant leaf, is made by ``MUL``).
     """
 
     name: str
@@ -89,6 +80,7 @@ class OpSpec:
     constant: Domain | None
     build: Callable[[Sequence[Value], float | None, bool], Value]
     nary: bool = False
+    op: str = ""
 
 
 def _dot(xs: Sequence[Value], c: float | None, flip: bool) -> Value:
@@ -103,41 +95,54 @@ def _sum(xs: Sequence[Value], c: float | None, flip: bool) -> Value:
     return engine.sum(xs[:-1], start=xs[-1]) if flip else engine.sum(xs)
 
 
-_SPECS = [
-    # name, operand domains, constant domain, build
-    OpSpec("ADD", (ANY, ANY), None, lambda xs, c, flip: xs[0] + xs[1]),
-    OpSpec("SUB", (ANY, ANY), None, lambda xs, c, flip: xs[0] - xs[1]),
-    OpSpec("MUL", (ANY, ANY), None, lambda xs, c, flip: xs[0] * xs[1]),
-    OpSpec("DIV", (ANY, NONZERO), None, lambda xs, c, flip: xs[0] / xs[1]),
-    OpSpec("NEG", (ANY,), None, lambda xs, c, flip: -xs[0]),
-    OpSpec("POW", (POSITIVE, EXPONENT), None, lambda xs, c, flip: xs[0] ** xs[1]),
-    OpSpec("POW_CONSTANT", (POSITIVE,), EXPONENT, lambda xs, c, flip: xs[0] ** c),
-    OpSpec("ADD_CONSTANT", (ANY,), ANY, lambda xs, c, flip: c + xs[0] if flip else xs[0] + c),
-    OpSpec("SUB_CONSTANT", (ANY,), ANY, lambda xs, c, flip: xs[0] - c),
-    OpSpec("RSUB_CONSTANT", (ANY,), ANY, lambda xs, c, flip: c - xs[0]),
-    OpSpec("MUL_CONSTANT", (ANY,), ANY, lambda xs, c, flip: c * xs[0] if flip else xs[0] * c),
-    OpSpec("DIV_CONSTANT", (ANY,), NONZERO, lambda xs, c, flip: xs[0] / c),
-    OpSpec("RDIV_CONSTANT", (NONZERO,), ANY, lambda xs, c, flip: c / xs[0]),
-    OpSpec("RPOW_CONSTANT", (EXPONENT,), POSITIVE, lambda xs, c, flip: c ** xs[0]),
-    OpSpec("EXP", (Domain(-5.0, 5.0),), None, lambda xs, c, flip: xs[0].exp()),
-    OpSpec("LOG", (Domain(1e-3, 1e3),), None, lambda xs, c, flip: xs[0].log()),
-    OpSpec("SQRT", (Domain(1e-3, 1e3),), None, lambda xs, c, flip: xs[0].sqrt()),
-    OpSpec("SIN", (ANY,), None, lambda xs, c, flip: xs[0].sin()),
-    OpSpec("COS", (ANY,), None, lambda xs, c, flip: xs[0].cos()),
-    OpSpec("TANH", (ANY,), None, lambda xs, c, flip: xs[0].tanh()),
-    OpSpec("SIGMOID", (ANY,), None, lambda xs, c, flip: xs[0].sigmoid()),
-    OpSpec("SOFTPLUS", (ANY,), None, lambda xs, c, flip: xs[0].softplus()),
-    OpSpec("RELU", (KINKED,), None, lambda xs, c, flip: xs[0].relu()),
-    OpSpec("LEAKY_RELU", (KINKED,), SLOPE, lambda xs, c, flip: xs[0].leaky_relu(c)),
-    OpSpec("ABS", (KINKED,), None, lambda xs, c, flip: abs(xs[0]) if flip else xs[0].abs()),
-    OpSpec("STEP", (KINKED,), None, lambda xs, c, flip: xs[0].step()),
-    OpSpec("SIGN", (KINKED,), None, lambda xs, c, flip: xs[0].sign()),
-    OpSpec("SUM", (ANY,), None, _sum, nary=True),
-    OpSpec("DOT", (ANY,), None, _dot, nary=True),
+# How each op is spelled in user code, where that is not its one-line method (``x.exp()`` for ``EXP``).
+_SPELLINGS: dict[str, Callable[[Sequence[Value], float | None, bool], Value]] = {
+    "ADD": lambda xs, c, flip: xs[0] + xs[1],
+    "SUB": lambda xs, c, flip: xs[0] - xs[1],
+    "MUL": lambda xs, c, flip: xs[0] * xs[1],
+    "DIV": lambda xs, c, flip: xs[0] / xs[1],
+    "NEG": lambda xs, c, flip: -xs[0],
+    "POW": lambda xs, c, flip: xs[0] ** xs[1],
+    "POW_CONSTANT": lambda xs, c, flip: xs[0] ** c,
+    "RPOW_CONSTANT": lambda xs, c, flip: c ** xs[0],
+    "DIV_CONSTANT": lambda xs, c, flip: xs[0] / c,
+    "LEAKY_RELU": lambda xs, c, flip: xs[0].leaky_relu(c),
+    "ABS": lambda xs, c, flip: abs(xs[0]) if flip else xs[0].abs(),
+    "SUM": _sum,
+    "DOT": _dot,
+}
+
+# A plain number beside + - * or under / is a constant leaf of the binary op; these spellings test that path.
+_CONSTANT_SPELLINGS = [
+    OpSpec("ADD_CONSTANT", (ANY,), ANY, lambda xs, c, flip: c + xs[0] if flip else xs[0] + c, op="ADD"),
+    OpSpec("SUB_CONSTANT", (ANY,), ANY, lambda xs, c, flip: xs[0] - c, op="SUB"),
+    OpSpec("RSUB_CONSTANT", (ANY,), ANY, lambda xs, c, flip: c - xs[0], op="SUB"),
+    OpSpec("MUL_CONSTANT", (ANY,), ANY, lambda xs, c, flip: c * xs[0] if flip else xs[0] * c, op="MUL"),
+    OpSpec("RDIV_CONSTANT", (NONZERO,), ANY, lambda xs, c, flip: c / xs[0], op="DIV"),
 ]
 
+
+def _method(name: str) -> Callable[[Sequence[Value], float | None, bool], Value]:
+    return lambda xs, c, flip: getattr(xs[0], name)(*(() if c is None else (c,)))
+
+
+def _spec(name: str, op: ops.Op) -> OpSpec:
+    operands = tuple(_sampled(domain) for domain in op.domains)
+    build = _SPELLINGS.get(name) or _method(op.name)
+    return OpSpec(name, operands, _sampled(op.constant), build, op.nary, op=name)
+
+
+def _registered_specs() -> list[OpSpec]:
+    """One spec per op of the registry, named as in ``engine.ops`` (``LOG``), from the domains registered there."""
+    names = {id(value): attribute for attribute, value in vars(ops).items() if isinstance(value, ops.Op)}
+    return [_spec(names.get(id(op), op.name.upper()), op) for op in ops.REGISTRY.values()]
+
+
+_SPECS = _registered_specs() + _CONSTANT_SPELLINGS
+
 OPS: dict[str, OpSpec] = {spec.name: spec for spec in _SPECS}
-"""Every op of ``engine.ops``, by its name there (``"LOG"``, ``"MUL_CONSTANT"``, ``"DOT"``...)."""
+"""Every op of ``engine.ops`` by its name there (``"LOG"``, ``"DOT"``...), plus the constant spellings
+(``"MUL_CONSTANT"``: ``x * c``)."""
 
 DOMAINS: dict[str, tuple[Domain, ...]] = {spec.name: spec.operands for spec in _SPECS}
 """The operand domains of each op, the one place they are stated."""

@@ -446,7 +446,10 @@ def _reverse_topological_order(root: Value) -> list[Value]:
     return order
 
 
-def _backpropagate(order: list[Value], seed: Any, local_grads_of: Callable = operator.attrgetter("_local_grads")) -> dict:
+_recorded_local_grads = operator.attrgetter("_local_grads")
+
+
+def _backpropagate(order: list[Value], seed: Any, local_grads_of: Callable = _recorded_local_grads) -> dict:
     """The chain rule, written once: ``{node: d(root)/d(node) * seed}`` for ``order =
     _reverse_topological_order(root)``. Each node passes its finished gradient on to its children:
     d(root)/d(child) += d(root)/d(node) * d(node)/d(child). Nodes reached only through zero gradients are
@@ -567,6 +570,10 @@ class _ValueMath:
     @staticmethod
     def eq(a: Value | Number, b: Value | Number) -> bool:
         return (a._data if isinstance(a, Value) else a) == (b._data if isinstance(b, Value) else b)
+
+    @staticmethod
+    def isfinite(a: Value | Number) -> bool:
+        return math.isfinite(a._data if isinstance(a, Value) else a)
 
     @staticmethod
     def div(a: Value | Number, b: Value | Number) -> Value | float:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
-from engine.render import _new_digraph
-from engine.value import Value
+from engine import Value
+from engine.drawing import new_digraph
 
 if TYPE_CHECKING:
     import graphviz
 
 POSITIVE_COLOUR = "#1f77b4"  # blue: a weight > 0 (excites)
 NEGATIVE_COLOUR = "#d62728"  # red: a weight < 0 (inhibits)
+NON_FINITE_COLOUR = "#000000"  # black and dashed: a weight that is inf or nan (training diverged)
 INPUT_COLOUR = "#cfe2ff"  # the input column, as the leaves of draw_dot
 MIN_PENWIDTH, MAX_PENWIDTH = 0.4, 5.0  # the smallest weight's edge, the largest weight's edge
 MIN_OPACITY = 0x50  # the smallest weight's edge is faint, never invisible
 DEFAULT_MAX_EDGES = 5000  # one edge per weight; past this the drawing is a grey blur and layout is slow
+COLUMN_SPACING, ROW_SPACING = 2.0, 1.0  # inches between layers, and between neurons of a layer
 
 
 def draw_network(
@@ -23,15 +26,18 @@ def draw_network(
 ) -> graphviz.Digraph:
     """A diagram of ``model`` (an ``nn.MLP``, a ``Layer`` or a ``Neuron``) as a ``graphviz.Digraph``.
 
-    One column per layer, after a column of inputs; one node per neuron showing its activation and bias; one
-    edge per weight, blue when positive and red when negative, wider and darker the larger ``|w|`` is
-    (relative to the largest weight of the model).
+    One column per layer, after a column of inputs, each headed by its name; one node per neuron showing its
+    activation and bias, the first neuron on top; one edge per weight, blue when positive and red when negative,
+    wider and darker the larger ``|w|`` is (relative to the largest finite weight of the model). A weight that is
+    inf or nan is drawn as a black dashed edge labelled with its value. A legend under the columns says so.
 
     - ``rankdir``: ``"LR"`` (inputs on the left) or ``"TB"`` (inputs on top).
     - ``show_weights``: write each weight's value on its edge.
     - ``max_edges``: past this many weights, raise ValueError instead of drawing.
 
-    Render it with ``engine.render(diagram, path)``; in Jupyter it shows inline.
+    Every node's position is fixed in the DOT source (Graphviz's ``neato`` layout with pinned positions), so the
+    ``dot`` program and the in-process renderer draw the same picture. Render it with
+    ``engine.render(diagram, path)``; in Jupyter it shows inline.
     """
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"draw_network() rankdir must be 'LR' or 'TB', got {rankdir!r}")
@@ -44,35 +50,52 @@ def draw_network(
             f"draw_network(): the model has {n_edges} weights, more than max_edges={max_edges}; "
             f"raise it with draw_network(model, max_edges={n_edges}) (layout will be slow), or draw a smaller model."
         )
-    largest = max((abs(w.data) for neurons in layers for neuron in neurons for w in neuron.w), default=0.0)
+    weights = [w.data for neurons in layers for neuron in neurons for w in neuron.w]
+    largest = max((abs(w) for w in weights if math.isfinite(w)), default=0.0)
 
-    graph = _new_digraph(
-        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "ranksep": "1.2", "nodesep": "0.25",
-                    "splines": "line"},
+    graph = new_digraph(
+        graph_attr={"layout": "neato", "fontname": "Helvetica", "splines": "line", "fontsize": "10",
+                    "label": _legend(any(not math.isfinite(w) for w in weights)), "labelloc": "b"},
         node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "circle", "fixedsize": "true",
                    "width": "0.75", "style": "filled", "fillcolor": "white"},
-        edge_attr={"arrowhead": "none"},
+        edge_attr={"arrowhead": "none", "fontname": "Helvetica"},
     )
-    previous = [f"x{k}" for k in range(len(layers[0][0].w))]
-    with graph.subgraph(name="cluster_input") as column:
-        column.attr(label="input", rank="same", style="dashed", color="lightgrey")
-        for k, ident in enumerate(previous):
-            column.node(ident, label=f"x{k + 1}", fillcolor=INPUT_COLOUR)
+    columns = [[f"x{k}" for k in range(len(layers[0][0].w))]]
+    columns += [[f"layer{i}_neuron{j}" for j in range(len(neurons))] for i, neurons in enumerate(layers)]
+    tallest = max(map(len, columns))
+
+    def place(column: int, row: float) -> str:
+        along, across = column * COLUMN_SPACING, ((tallest - 1) / 2 - row) * ROW_SPACING  # row 0 on top
+        x, y = (along, across) if rankdir == "LR" else (-across, -along)
+        return f"{x:g},{y:g}!"
+
+    for column, heading in enumerate(["input"] + [f"layer {i + 1}" for i in range(len(layers))]):
+        graph.node(f"heading{column}", label=heading, shape="plaintext", fixedsize="false",
+                   style="", pos=place(column, -0.8))
+    for k, ident in enumerate(columns[0]):
+        graph.node(ident, label=f"x{k + 1}", fillcolor=INPUT_COLOUR, pos=place(0, k + (tallest - len(columns[0])) / 2))
     for i, neurons in enumerate(layers):
-        current = [f"layer{i}_neuron{j}" for j in range(len(neurons))]
-        with graph.subgraph(name=f"cluster_layer{i}") as column:
-            column.attr(label=f"layer {i + 1}", rank="same", style="dashed", color="lightgrey")
-            for ident, neuron in zip(current, neurons):
-                column.node(ident, label=f"{_activation_name(neuron)}\\nb {neuron.b.data:.2g}")
+        current, previous = columns[i + 1], columns[i]
+        offset = (tallest - len(current)) / 2
+        for j, (ident, neuron) in enumerate(zip(current, neurons)):
+            graph.node(ident, label=f"{_activation_name(neuron)}\\nb {neuron.b.data:.2g}", pos=place(i + 1, j + offset))
         for ident, neuron in zip(current, neurons):
             for source, w in zip(previous, neuron.w):
                 graph.edge(source, ident, **_edge_style(w.data, largest, show_weights))
-        previous = current
     return graph
 
 
+def _legend(has_non_finite: bool) -> str:
+    legend = "blue: w > 0   red: w < 0   width and darkness: |w|"
+    return legend + ("   black dashed: w is inf or nan" if has_non_finite else "")
+
+
 def _edge_style(w: float, largest: float, show_weights: bool) -> dict[str, str]:
-    """Colour for the sign, width and opacity for |w| relative to the largest weight."""
+    """Colour for the sign, width and opacity for |w| relative to the largest finite weight; inf and nan
+    are black, dashed and labelled, since they have no place on that scale."""
+    if not math.isfinite(w):
+        return {"color": NON_FINITE_COLOUR, "style": "dashed", "penwidth": f"{MAX_PENWIDTH / 2:.2f}",
+                "label": repr(w), "fontsize": "8", "tooltip": f"w = {w!r}"}
     size = abs(w) / largest if largest > 0 else 0.0
     opacity = round(MIN_OPACITY + (0xFF - MIN_OPACITY) * size)
     style = {

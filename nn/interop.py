@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nn.module import MLP
+if TYPE_CHECKING:  # annotations only: the class is passed in, so interop imports nothing from nn.module
+    from nn.module import MLP
 
 # NB: torch's Softplus returns x itself above `threshold` (default 20), an error of up to 2e-9; at 40 the
-# difference log1p(e^-40) ≈ 4e-18 is below float64 resolution, so both sides agree to rounding.
+# difference log1p(e^-40) ≈ 4e-18 is below float64 resolution, so both sides agree to rounding. from_torch
+# refuses a lower threshold: that network computes another function.
 _SOFTPLUS_THRESHOLD = 40.0
 _LEAKY_SLOPE = 0.01  # the slope of the "leaky_relu" activation name (Value.leaky_relu's default)
 
@@ -54,7 +56,7 @@ def to_torch(model: MLP) -> Any:
     return torch.nn.Sequential(*modules)
 
 
-def _activation_name(torch: Any, module: Any) -> str | None:
+def _activation_name(torch: Any, module: Any, index: int) -> str | None:
     """Our name for a torch activation module, or None when ``module`` is not one we can translate."""
     if isinstance(module, torch.nn.ReLU):
         return "relu"
@@ -65,16 +67,22 @@ def _activation_name(torch: Any, module: Any) -> str | None:
     if isinstance(module, torch.nn.LeakyReLU) and module.negative_slope == _LEAKY_SLOPE:
         return "leaky_relu"
     if isinstance(module, torch.nn.Softplus) and module.beta == 1:
+        if module.threshold < _SOFTPLUS_THRESHOLD:
+            raise ValueError(
+                f"from_torch: Softplus at position {index} has threshold={module.threshold}: above it torch returns "
+                f"x itself, up to 2e-9 away from softplus, so no MLP computes the same function; use "
+                f"torch.nn.Softplus(threshold={_SOFTPLUS_THRESHOLD:g}) (equal to softplus in float64)"
+            )
         return "softplus"
     if isinstance(module, torch.nn.Identity):
         return "linear"
     return None
 
 
-def from_torch(module: Any) -> MLP:
-    """An ``MLP`` with the weights of a ``torch.nn.Sequential``: ``Linear`` layers (with bias), each followed
-    by at most one of ReLU, Tanh, Sigmoid, LeakyReLU(0.01), Softplus(beta=1), Identity. Hidden layers must
-    share one activation; the last may differ."""
+def from_torch(cls: type[MLP], module: Any) -> MLP:
+    """A ``cls`` (``MLP`` or a subclass) with the weights of a ``torch.nn.Sequential``: ``Linear`` layers (with
+    bias), each followed by at most one of ReLU, Tanh, Sigmoid, LeakyReLU(0.01), Softplus(beta=1, threshold>=40),
+    Identity. Hidden layers must share one activation; the last may differ."""
     torch = _torch()
     if not isinstance(module, torch.nn.Sequential):
         raise TypeError(f"from_torch needs a torch.nn.Sequential, got {type(module).__name__}")
@@ -92,7 +100,7 @@ def from_torch(module: Any) -> MLP:
             linears.append(child)
             activations.append("linear")
             continue
-        name = _activation_name(torch, child)
+        name = _activation_name(torch, child, index)
         if name is None:
             raise ValueError(f"from_torch: cannot translate module at position {index}: {child!r}")
         if not linears or activations[-1] != "linear":
@@ -103,21 +111,18 @@ def from_torch(module: Any) -> MLP:
     hidden = set(activations[:-1])
     if len(hidden) > 1:
         raise ValueError(f"from_torch: hidden layers must share one activation, got {activations[:-1]}")
-    model = MLP(
+    model = cls(
         linears[0].in_features,
         [linear.out_features for linear in linears],
         activation=hidden.pop() if hidden else "relu",
         output_activation=activations[-1],
         seed=0,
     )
-    state = {}
-    for layer_index, linear in enumerate(linears):
+    for layer, linear in zip(model.layers, linears):
         weight = linear.weight.detach().to(torch.float64).tolist()
         bias = linear.bias.detach().to(torch.float64).tolist()
-        for neuron_index, (row, b) in enumerate(zip(weight, bias)):
-            prefix = f"layers.{layer_index}.neurons.{neuron_index}"
-            state[f"{prefix}.b"] = b
-            for weight_index, w in enumerate(row):
-                state[f"{prefix}.w.{weight_index}"] = w
-    model.load_state_dict(state)
+        for neuron, row, b in zip(layer.neurons, weight, bias):
+            for w, data in zip(neuron.w, row):
+                w.data = data
+            neuron.b.data = b
     return model

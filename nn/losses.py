@@ -118,12 +118,32 @@ def bce_with_logits(logits: Scalar | Sequence[Scalar], targets: Scalar | Sequenc
     return _mean(terms)
 
 
+def _shift(logits: list[Value]) -> float:
+    """The largest logit as a constant (0.0 when it is not finite): subtracting it keeps every e^z <= 1.
+
+    NB: this reads ``.data`` (via ``float``): under ``engine.compile`` that is a Python decision on traced values.
+    Once ``engine.maximum`` exists the shift can be a Value (the gradient is unchanged: softmax sums to 1).
+    """
+    m = max(float(z) for z in logits)
+    return m if math.isfinite(m) else 0.0  # an infinite logit: let IEEE arithmetic give inf / nan, not inf - inf
+
+
 def _log_sum_exp(logits: list[Value]) -> Value:
     # log Σ e^zᵢ = m + log Σ e^(zᵢ - m) with m = max zᵢ as a constant: no overflow, same gradient (softmax).
-    m = max(float(z) for z in logits)
-    if not math.isfinite(m):
-        m = 0.0  # an infinite logit: let IEEE arithmetic give inf / nan rather than inf - inf
+    m = _shift(logits)
     return engine.sum([(z - m).exp() for z in logits]).log() + m
+
+
+def softmax(logits: Sequence[Scalar]) -> list[Value]:
+    """e^zᵢ / Σⱼ e^zⱼ for one row of class scores, as Values (``torch.softmax``); stable for any finite logits:
+    the largest logit is subtracted first, so softmax([1000, 0]) is [1, e^-1000 = 0] with no overflow."""
+    row = [_as_value(z) for z in _as_list(logits, "logits", "softmax")]
+    if not row:
+        raise ValueError("softmax: logits is empty; needs at least one class score")
+    m = _shift(row)
+    exps = [(z - m).exp() for z in row]
+    total = engine.sum(exps)
+    return [e / total for e in exps]
 
 
 def _check_class(target: object, classes: int) -> int:
@@ -142,12 +162,20 @@ def _rows(logits: object) -> list:
     return list(logits)
 
 
-def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target: int | Sequence[int]) -> Value:
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def cross_entropy(
+    logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target: int | Sequence[int], reduction: str = "mean"
+) -> Value | list[Value]:
     """-log softmax(logits)[target] through log-sum-exp (``CrossEntropyLoss``).
 
     ``logits``: one list of class scores with an int ``target``, or a batch (list of lists) with a list of
-    targets (the mean is returned). Cross-entropy of [1000, 0] with target 1 is 1000, gradient [1, -1].
+    targets. ``reduction``: "mean" (default) or "sum" over the batch, or "none" for a list with one loss per row,
+    as torch. Cross-entropy of [1000, 0] with target 1 is 1000, gradient [1, -1].
     """
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"cross_entropy: reduction must be one of {_REDUCTIONS}, got {short(reduction)}")
     if isinstance(target, (numbers.Number, Value, str, bytes)) or not isinstance(target, Iterable):
         batch, targets = [logits], [target]  # one row; a target that is not an int is rejected below
     else:
@@ -164,6 +192,10 @@ def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target:
             raise ValueError("cross_entropy: a row of logits is empty")
         label = _check_class(label, len(row))
         terms.append(_log_sum_exp(row) - row[label])
+    if reduction == "none":
+        return terms
+    if reduction == "sum":
+        return terms[0] if len(terms) == 1 else engine.sum(terms)
     return _mean(terms)
 
 

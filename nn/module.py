@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import numbers
 import os
 import random
 from collections.abc import Callable, Iterator, Sequence
@@ -9,6 +11,7 @@ from typing import Any
 
 from engine import Value, dot
 from nn import init as _init
+from nn import serialization
 from nn._checks import bad_input, check_inputs, check_int, short
 
 Activation = Callable[[Value], Value]
@@ -52,17 +55,6 @@ def _is_size(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
-def _neuron_names(nin: int) -> Iterator[str]:
-    yield from (f"w.{index}" for index in range(nin))
-    yield "b"
-
-
-def _layer_names(nin: int, nout: int) -> Iterator[str]:
-    for index in range(nout):
-        for name in _neuron_names(nin):
-            yield f"neurons.{index}.{name}"
-
-
 def _show(value: Any) -> str:
     """repr for constructor-like reprs; a callable shows its name, as you would type it."""
     if callable(value) and not isinstance(value, type):
@@ -85,12 +77,25 @@ def _as_values(x: Sequence, owner: str) -> list[Value]:
         raise error from None
 
 
+def _with_nonlin(nonlin: bool | None, activation: str | Activation, default: str) -> str | Activation:
+    """micrograd's ``nonlin=True|False`` spelled as an activation: True is "relu", False is "linear"."""
+    if nonlin is None:
+        return activation
+    if not isinstance(nonlin, bool):
+        raise TypeError(f"nonlin must be True (relu) or False (linear), got {type(nonlin).__name__}: {short(nonlin)}")
+    if activation != default:
+        raise ValueError(f"pass nonlin or activation, not both (got nonlin={nonlin}, activation={short(activation)})")
+    return "relu" if nonlin else "linear"
+
+
 class Module:
     """Base of every model: parameters found by walking attributes, plus state, saving and a readable repr.
 
     ``named_parameters()`` walks the public attributes in definition order, descending into Modules and
-    lists, and names each ``Value`` by its dotted path (``layers.0.neurons.3.w.1``). Subclasses define
-    ``__call__`` and, to be saved and repr'd, ``_config()``: the keyword arguments that rebuild them.
+    lists, and names each ``Value`` by its dotted path (``layers.0.neurons.3.w.1``): the ONE naming scheme, used
+    by ``parameters()``, ``state_dict()``, files and the diagram. Subclasses define ``__call__`` and, to be saved
+    and repr'd, ``_config()``: the keyword arguments that rebuild them. A Value attribute a subclass adds is a
+    parameter like any other: trained, zeroed and saved.
     """
 
     def __call__(self, x: Sequence[Value | float]) -> Any:
@@ -99,21 +104,28 @@ class Module:
     # --- parameters -------------------------------------------------------------------------------
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
-        """(dotted name, parameter) pairs in a stable order: layer by layer, neuron by neuron, w then b."""
-        seen: set[Value] = set()
+        """(dotted name, parameter) pairs in a stable order: layer by layer, neuron by neuron, w then b.
+
+        Each parameter and each module or list is visited once, so a back-reference (``child.owner = parent``)
+        or a list holding itself is walked once, under its first name.
+        """
+        visited: set[int] = set()  # ids of the Values, Modules and lists met so far (they are alive: we hold them)
         stack: list[tuple[str, Any]] = [("", self)]
         while stack:  # an explicit stack, depth-first, children pushed in reverse to keep their order
             name, item = stack.pop()
             if isinstance(item, Value):
-                if item not in seen:
-                    seen.add(item)
-                    yield name, item
-                continue
-            if isinstance(item, Module):
+                children = None
+            elif isinstance(item, Module):
                 children = [(key, child) for key, child in vars(item).items() if not key.startswith("_")]
             elif isinstance(item, (list, tuple)):
                 children = [(str(index), child) for index, child in enumerate(item)]
             else:
+                continue
+            if id(item) in visited:
+                continue
+            visited.add(id(item))
+            if children is None:
+                yield name, item
                 continue
             prefix = f"{name}." if name else ""
             stack.extend((prefix + key, child) for key, child in reversed(children))
@@ -122,10 +134,12 @@ class Module:
         """Every parameter, in ``named_parameters()`` order (micrograd's order)."""
         return [parameter for _, parameter in self.named_parameters()]
 
-    def zero_grad(self) -> None:
-        """Reset every parameter's ``.grad`` to 0.0."""
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Reset every parameter's ``.grad`` to 0.0, or to None ("no gradient yet", skipped by the optimizers)
+        with ``set_to_none=True``."""
+        empty = None if set_to_none else 0.0
         for parameter in self.parameters():
-            parameter.grad = 0.0
+            parameter.grad = empty
 
     # --- state ------------------------------------------------------------------------------------
 
@@ -141,30 +155,100 @@ class Module:
         Raises ``ValueError`` naming missing / unexpected keys, ``TypeError`` naming a key whose value is
         not a real number.
         """
-        from nn.serialization import check_state_dict
-
-        updates = check_state_dict(self, state_dict, strict)
-        for parameter, data in updates:
+        for parameter, data in self._checked_updates(state_dict, strict):
             parameter.data = data
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the model (its class, constructor arguments and weights) to ``path`` as JSON, atomically."""
-        from nn.serialization import save
+    def _checked_updates(self, state_dict: Any, strict: bool, context: str = "") -> list[tuple[Value, float]]:
+        """(parameter, new data) pairs for ``state_dict``, all checked; changes nothing. ``context`` starts
+        the message of a key mismatch."""
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"state_dict must be a dict of {{name: number}}, got {type(state_dict).__name__}")
+        named = dict(self.named_parameters())
+        missing = [name for name in named if name not in state_dict]
+        unexpected = [key for key in state_dict if key not in named]
+        if strict and (missing or unexpected):
+            problems = []
+            if missing:
+                problems.append(f"missing keys: {_describe(missing)}")
+            if unexpected:
+                problems.append(f"unexpected keys: {_describe(unexpected)}")
+            raise ValueError(
+                (context or f"state_dict does not match {type(self).__name__}")
+                + " (a wrong layer size shows up as missing or unexpected keys): "
+                + "; ".join(problems)
+            )
+        updates = []
+        for name, parameter in named.items():
+            if name not in state_dict:
+                continue
+            data = state_dict[name]
+            if isinstance(data, bool) or not isinstance(data, numbers.Real):
+                raise TypeError(
+                    f"state_dict[{name!r}] must be a real number, got {type(data).__name__}: {short(data)}"
+                )
+            try:
+                updates.append((parameter, float(data)))
+            except OverflowError:  # an int like 10**400: no float holds it
+                raise ValueError(f"state_dict[{name!r}] is too large for a float: {short(data)}") from None
+        return updates
 
-        save(self, path)
+    def save(self, path: str | bytes | os.PathLike) -> None:
+        """Write the model (its class, constructor arguments and weights) to ``path`` as JSON, atomically, with
+        the permissions ``open(path, "w")`` would give (see ``nn.serialization``)."""
+        document = serialization.model_document(type(self).__name__, self._file_config(), self.state_dict())
+        serialization.write_json(path, document)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> Module:
+    def load(cls, path: str | bytes | os.PathLike) -> Module:
         """A new model built from a file written by ``save`` (``MLP.load(path)``)."""
-        from nn.serialization import load
+        document = serialization.read_model(path)
+        path = serialization.check_path(path)
+        if document["class"] != cls.__name__:
+            raise ValueError(f"{path} holds a {_name(document['class'])}, not a {cls.__name__}")
+        config, state_dict = document["config"], document["state_dict"]
+        if not isinstance(config, dict):
+            raise ValueError(
+                f"{path} has no constructor config (the model used a callable); build the "
+                f"{cls.__name__} yourself and call model.load_weights(path)"
+            )
+        expected = cls._parameter_count(config)
+        # A tiny file must not make a huge model: build only a model about the file's size, whose names then say
+        # what differs; beyond that, the counts alone are the message.
+        if expected is not None and expected > 2 * len(state_dict) + 10_000:
+            raise ValueError(
+                f"{path}: state_dict does not match its config {cls.__name__}(**{short(config)}), which has "
+                f"{expected} parameters but the state_dict has {len(state_dict)}"
+            )
+        try:
+            module = cls(**config)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{path}: cannot build {cls.__name__}(**{short(config)}): {error}") from None
+        context = f"{path}: state_dict does not match its config {cls.__name__}(**{short(config)})"
+        for parameter, data in module._checked_updates(state_dict, True, context):
+            parameter.data = data
+        return module
 
-        return load(cls, path)
-
-    def load_weights(self, path: str | os.PathLike, strict: bool = True) -> None:
+    def load_weights(self, path: str | bytes | os.PathLike, strict: bool = True) -> None:
         """Load the weights of a file written by ``save`` into THIS model; it is unchanged if anything fails."""
-        from nn.serialization import load_weights
+        document = serialization.read_model(path)
+        config = document["config"]
+        if strict and isinstance(config, dict) and document["class"] == type(self).__name__:
+            ours = self._file_config()
+            if ours is not None and ours != config:
+                raise ValueError(
+                    f"{serialization.check_path(path)} holds a model of another shape: file "
+                    f"{_name(document['class'])}(**{short(config)}), this model {type(self).__name__}(**{short(ours)})"
+                )
+        self.load_state_dict(document["state_dict"], strict=strict)
 
-        load_weights(self, path, strict)
+    def _file_config(self) -> dict[str, Any] | None:
+        """``_config()`` when it is JSON, else None (e.g. a callable activation: the weights still save)."""
+        config = self._config()
+        try:
+            json.dumps(config)
+        except (TypeError, ValueError):
+            return None
+        return config
 
     # --- repr -------------------------------------------------------------------------------------
 
@@ -180,26 +264,30 @@ class Module:
         """
         return None
 
-    @classmethod
-    def _parameter_names(cls, config: dict[str, Any]) -> Iterator[str] | None:
-        """The dotted names ``cls(**config).named_parameters()`` would yield, lazily, without building it.
-
-        Only called when ``_parameter_count(config)`` is an int; None when unknown.
-        """
-        return None
-
     def __repr__(self) -> str:
         arguments = ", ".join(f"{key}={_show(value)}" for key, value in self._config().items())
         return f"{type(self).__name__}({arguments})"
 
 
+def _describe(keys: list[str], limit: int = 5) -> str:
+    shown = ", ".join(short(key) for key in keys[:limit])
+    more = f" (and {len(keys) - limit} more)" if len(keys) > limit else ""
+    return shown + more
+
+
+def _name(value: Any) -> str:
+    """A class name as written (no quotes) when it is a short string, else its shortened repr."""
+    return value if isinstance(value, str) and len(value) <= 60 else short(value)
+
+
 class Neuron(Module):
     """One neuron: Σ wᵢxᵢ + b as ONE ``dot`` node, then the activation as ONE node ("linear": none).
 
-    ``Neuron(nin, activation="relu", init="uniform", rng=None, fan_out=1)``: ``activation`` is one of
-    ``relu tanh sigmoid linear leaky_relu step sign softplus`` or any callable Value -> Value; ``init`` one
-    of ``uniform xavier he zeros`` or a callable (see ``nn.init``); ``rng`` a ``random.Random``, an int
-    seed, or None for Python's global ``random`` (like micrograd); ``fan_out`` feeds ``xavier``.
+    ``Neuron(nin, activation="relu", init="uniform", rng=None, fan_out=1, nonlin=None)``: ``activation`` is one
+    of ``relu tanh sigmoid linear leaky_relu step sign softplus`` or any callable Value -> Value; micrograd's
+    ``nonlin=True`` / ``False`` means "relu" / "linear". ``init`` is one of ``uniform xavier he zeros`` or a
+    callable (see ``nn.init``); ``rng`` a ``random.Random``, an int seed, or None for Python's global ``random``
+    (like micrograd); ``fan_out`` feeds ``xavier``.
     """
 
     def __init__(
@@ -210,9 +298,11 @@ class Neuron(Module):
         rng: random.Random | int | None = None,
         *,
         fan_out: int = 1,
+        nonlin: bool | None = None,
     ) -> None:
         self.nin = _check_size(nin, "nin")
         fan_out = _check_size(fan_out, "fan_out")
+        activation = _with_nonlin(nonlin, activation, "relu")
         self._activate = _resolve_activation(activation)
         draw = _init.resolve(init)
         rng = _init.make_rng(rng, "rng")
@@ -231,9 +321,6 @@ class Neuron(Module):
         activate = self._activate
         return out if activate is None else activate(out)
 
-    def parameters(self) -> list[Value]:
-        return [*self.w, self.b]
-
     def _config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation}
 
@@ -242,15 +329,11 @@ class Neuron(Module):
         nin = config.get("nin")
         return nin + 1 if _is_size(nin) else None
 
-    @classmethod
-    def _parameter_names(cls, config: dict[str, Any]) -> Iterator[str]:
-        return _neuron_names(config["nin"])
-
 
 class Layer(Module):
     """``nout`` neurons reading the same ``nin`` inputs; calling it ALWAYS returns a list of ``nout`` Values.
 
-    ``Layer(nin, nout, activation="relu", init="uniform", rng=None)``, options as for ``Neuron``.
+    ``Layer(nin, nout, activation="relu", init="uniform", rng=None, nonlin=None)``, options as for ``Neuron``.
     """
 
     def __init__(
@@ -260,9 +343,12 @@ class Layer(Module):
         activation: str | Activation = "relu",
         init: str | _init.Initializer = "uniform",
         rng: random.Random | int | None = None,
+        *,
+        nonlin: bool | None = None,
     ) -> None:
         self.nin = _check_size(nin, "nin")
         self.nout = _check_size(nout, "nout")
+        activation = _with_nonlin(nonlin, activation, "relu")
         _resolve_activation(activation)
         _init.resolve(init)
         rng = _init.make_rng(rng, "rng")
@@ -278,9 +364,6 @@ class Layer(Module):
         x = tuple(x)
         return [neuron._forward(x) for neuron in self.neurons]
 
-    def parameters(self) -> list[Value]:
-        return [parameter for neuron in self.neurons for parameter in (*neuron.w, neuron.b)]
-
     def _config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
 
@@ -289,19 +372,16 @@ class Layer(Module):
         nin, nout = config.get("nin"), config.get("nout")
         return (nin + 1) * nout if _is_size(nin) and _is_size(nout) else None
 
-    @classmethod
-    def _parameter_names(cls, config: dict[str, Any]) -> Iterator[str]:
-        return _layer_names(config["nin"], config["nout"])
-
 
 class MLP(Module):
     """A multi-layer perceptron: ``MLP(nin, nouts, activation="relu", output_activation="linear",
-    init="uniform", seed=None)``.
+    init="uniform", seed=None, nonlin=None)``.
 
     ``nouts`` lists each layer's width (any layer may have one neuron: ``MLP(2, [16, 1, 1])``). Hidden
-    layers use ``activation``, the last one ``output_activation``. ``seed`` is an int, a ``random.Random``
-    or None (Python's global ``random``, like micrograd). Calling the model on ``nin`` numbers or Values
-    returns a Value when the last layer has one neuron, else a list.
+    layers use ``activation`` (or micrograd's ``nonlin``: True "relu", False "linear"), the last one
+    ``output_activation``. ``seed`` is an int, a ``random.Random`` or None (Python's global ``random``, like
+    micrograd). Calling the model on ``nin`` numbers or Values returns a Value when the last layer has one
+    neuron, else a list.
     """
 
     def __init__(
@@ -312,11 +392,14 @@ class MLP(Module):
         output_activation: str | Activation = "linear",
         init: str | _init.Initializer = "uniform",
         seed: int | random.Random | None = None,
+        *,
+        nonlin: bool | None = None,
     ) -> None:
         self.nin = _check_size(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or len(nouts) == 0:
             raise TypeError(f"nouts must be a non-empty list of layer widths, got {short(nouts)}")
         self.nouts = [_check_size(width, f"nouts[{index}]") for index, width in enumerate(nouts)]
+        activation = _with_nonlin(nonlin, activation, "relu")
         # Checked here, whatever the depth: with one layer, ``activation`` is used by no layer.
         _resolve_activation(activation, "activation")
         _resolve_activation(output_activation, "output_activation")
@@ -340,11 +423,6 @@ class MLP(Module):
             x = layer._forward(x)
         return x[0] if len(x) == 1 else x
 
-    def parameters(self) -> list[Value]:
-        return [
-            parameter for layer in self.layers for neuron in layer.neurons for parameter in (*neuron.w, neuron.b)
-        ]
-
     def _config(self) -> dict[str, Any]:
         config = {
             "nin": self.nin,
@@ -364,13 +442,6 @@ class MLP(Module):
         sizes = [nin, *nouts]
         return sum((fan_in + 1) * nout for fan_in, nout in zip(sizes, sizes[1:]))
 
-    @classmethod
-    def _parameter_names(cls, config: dict[str, Any]) -> Iterator[str]:
-        sizes = [config["nin"], *config["nouts"]]
-        for index, (fan_in, nout) in enumerate(zip(sizes, sizes[1:])):
-            for name in _layer_names(fan_in, nout):
-                yield f"layers.{index}.{name}"
-
     def __repr__(self) -> str:
         header = ", ".join(f"{key}={_show(value)}" for key, value in self._config().items())
         layers = "".join(f"    {layer!r},\n" for layer in self.layers)
@@ -387,4 +458,4 @@ class MLP(Module):
         """An MLP with the weights of a ``torch.nn.Sequential`` of ``Linear`` layers and activations."""
         from nn.interop import from_torch
 
-        return from_torch(module)
+        return from_torch(cls, module)

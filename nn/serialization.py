@@ -1,97 +1,66 @@
-"""Saving and loading models as JSON (never pickle): written atomically, versioned, checked before use.
+"""Reading and writing chainrule's JSON documents (model and optimizer files); never pickle.
 
-A file holds ``{"format": "chainrule.nn", "version": 1, "class": "MLP", "config": {...}, "state_dict": {...}}``.
-``config`` is the constructor's keyword arguments (None when they are not JSON, e.g. a callable activation);
-``state_dict`` maps dotted parameter names to floats. Python's ``repr`` of a float round-trips exactly, so
-weights come back bit for bit (NaN and infinities are written as ``NaN`` / ``Infinity``, as Python's json does).
+``write_json`` writes a file the way ``open(path, "w")`` would (it refuses a file ``open`` could not write, honours
+the umask for a new file and keeps an existing file's mode, writes through a symlink to its target) and atomically:
+a temporary file in the target's folder, then ``os.replace``, so the target is always the old or the complete new
+document. A save killed half-way leaves its temporary behind; the next save to the same target removes such stale
+temporaries (names matching ``.NAME.*.tmp`` made before this process started), and no other file.
+
+``read_json`` refuses what is not a JSON object in UTF-8, and a document with a duplicated key, naming the key.
+A model file is ``{"format": "chainrule.nn", "version": 1, "class": "MLP", "config": {...}, "state_dict": {...}}``
+(``read_model`` checks that shape). Python's ``repr`` of a float round-trips exactly, so weights come back bit for
+bit (NaN and infinities are written as ``NaN`` / ``Infinity``, as Python's json does).
+
+This module knows documents, not models: ``nn.module`` builds and checks models from what it reads here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import numbers
 import os
-import tempfile
-from typing import TYPE_CHECKING, Any
+import re
+import secrets
+import time
+from typing import Any
 
 from nn._checks import short
 
-if TYPE_CHECKING:
-    from engine import Value
-    from nn.module import Module
-
 FORMAT = "chainrule.nn"
 VERSION = 1
+_NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
 
 
-def _describe(keys: list[str], limit: int = 5) -> str:
-    shown = ", ".join(short(key) for key in keys[:limit])
-    more = f" (and {len(keys) - limit} more)" if len(keys) > limit else ""
-    return shown + more
+def check_path(path: Any) -> str:
+    """``path`` (a str, bytes or os.PathLike) as a str; bytes are decoded as the file system does."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"path must be a str or an os.PathLike (or bytes), got {type(path).__name__}: {short(path)}")
+    return os.fsdecode(os.fspath(path))
 
 
-def check_state_dict(module: Module, state_dict: Any, strict: bool = True) -> list[tuple[Value, float]]:
-    """Validate ``state_dict`` against ``module`` and return (parameter, new data) pairs; changes nothing."""
-    if not isinstance(state_dict, dict):
-        raise TypeError(f"state_dict must be a dict of {{name: number}}, got {type(state_dict).__name__}")
-    named = dict(module.named_parameters())
-    missing = [name for name in named if name not in state_dict]
-    unexpected = [key for key in state_dict if key not in named]
-    if strict and (missing or unexpected):
-        problems = []
-        if missing:
-            problems.append(f"missing keys: {_describe(missing)}")
-        if unexpected:
-            problems.append(f"unexpected keys: {_describe(unexpected)}")
-        raise ValueError(
-            f"state_dict does not match {type(module).__name__} (a wrong layer size shows up as missing or "
-            f"unexpected keys): " + "; ".join(problems)
-        )
-    updates = []
-    for name, parameter in named.items():
-        if name not in state_dict:
-            continue
-        data = state_dict[name]
-        if isinstance(data, bool) or not isinstance(data, numbers.Real):
-            raise TypeError(f"state_dict[{name!r}] must be a real number, got {type(data).__name__}: {short(data)}")
-        try:
-            updates.append((parameter, float(data)))
-        except OverflowError:  # an int like 10**400: no float holds it
-            raise ValueError(f"state_dict[{name!r}] is too large for a float: {short(data)}") from None
-    return updates
+# --- writing ----------------------------------------------------------------------------------------
 
 
-def _config_for_file(module: Module) -> dict[str, Any] | None:
-    config = module._config()
-    try:
-        json.dumps(config)
-    except (TypeError, ValueError):
-        return None  # e.g. a callable activation: the weights can still be saved and loaded into a model
-    return config
+def write_json(path: str | bytes | os.PathLike, document: Any) -> None:
+    """Write ``document`` to ``path`` as JSON, atomically and with the permissions ``open(path, "w")`` would give.
 
-
-def save(module: Module, path: str | os.PathLike) -> None:
-    """Write ``module`` to ``path`` as JSON: a temporary file in the same folder, then ``os.replace``.
-
-    The destination is either the old file or the complete new one, never a half-written file.
+    Raises PermissionError naming the file when ``open`` could not write it (e.g. a read-only file).
     """
-    document = {
-        "format": FORMAT,
-        "version": VERSION,
-        "class": type(module).__name__,
-        "config": _config_for_file(module),
-        "state_dict": module.state_dict(),
-    }
-    path = _check_path(path)
     text = json.dumps(document, indent=1)  # serialize first: a failure here touches no file
-    directory = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    path = check_path(path)
+    target = os.path.realpath(path)  # through symlinks, as open() writes to the link's target
+    mode = _existing_mode(target, path)
+    directory, name = os.path.split(target)
+    _remove_stale_temporaries(directory, name)
+    temporary, descriptor = _create_temporary(directory, name)
     try:
+        if mode is not None:
+            os.fchmod(descriptor, mode)  # an existing file keeps its mode (os.open applied the umask)
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException:
         try:
             os.unlink(temporary)
@@ -100,15 +69,97 @@ def save(module: Module, path: str | os.PathLike) -> None:
         raise
 
 
-def _check_path(path: Any) -> str:
-    if not isinstance(path, (str, bytes, os.PathLike)):
-        raise TypeError(f"path must be a str or an os.PathLike, got {type(path).__name__}: {short(path)}")
-    return os.fspath(path)
+def _existing_mode(target: str, path: str) -> int | None:
+    """The permission bits of an existing ``target`` (None when there is none); PermissionError when ``open``
+    could not write it. Opening without O_TRUNC changes nothing: it asks the OS the question ``open`` would."""
+    try:
+        descriptor = os.open(target, os.O_WRONLY)
+    except FileNotFoundError:
+        return None
+    except PermissionError as error:
+        raise PermissionError(error.errno, f"cannot save: {path} is not writable", path) from None
+    try:
+        return os.fstat(descriptor).st_mode & 0o7777
+    finally:
+        os.close(descriptor)
 
 
-def read(path: str | os.PathLike) -> dict[str, Any]:
-    """The checked contents of a file written by ``save``: format, version, class, config and state_dict."""
-    path = _check_path(path)
+def _temporary_stem(name: str) -> str:
+    """``.NAME.`` for the temporaries of ``name``, cut (with a digest of the full name) to fit the name limit."""
+    stem = f".{name}."
+    room = _NAME_MAX - len(".xxxxxxxx.tmp")
+    if len(os.fsencode(stem)) <= room:
+        return stem
+    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:12]
+    head = name
+    while len(os.fsencode(f".{head}~{digest}.")) > room:
+        head = head[:-1]
+    return f".{head}~{digest}."
+
+
+def _create_temporary(directory: str, name: str) -> tuple[str, int]:
+    """A new temporary file beside the target, opened for writing; mode 0o666 less the umask, as ``open`` makes."""
+    stem = _temporary_stem(name)
+    while True:
+        temporary = os.path.join(directory, f"{stem}{secrets.token_hex(4)}.tmp")
+        try:
+            return temporary, os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:  # 1 in 4 billion: draw another name
+            continue
+
+
+def _process_start_time() -> float:
+    """When this process started (Linux: from /proc), else when this module was imported."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as file:
+            ticks = int(file.read().rsplit(")", 1)[1].split()[19])  # field 22: start time, in clock ticks
+        with open("/proc/stat", encoding="ascii") as file:
+            boot = next(int(line.split()[1]) for line in file if line.startswith("btime "))
+        return boot + ticks / os.sysconf("SC_CLK_TCK") - 1.0  # btime is whole seconds: one second of margin
+    except (OSError, ValueError, IndexError, StopIteration):
+        return _IMPORTED
+
+
+_IMPORTED = time.time()
+_STARTED = _process_start_time()
+
+
+def _remove_stale_temporaries(directory: str, name: str) -> None:
+    """Delete temporaries of THIS target left by killed saves: our own name pattern, made before this process."""
+    pattern = re.compile(re.escape(_temporary_stem(name)) + r"[A-Za-z0-9_]{8}\.tmp")
+    try:
+        entries = list(os.scandir(directory or "."))
+    except OSError:
+        return
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < _STARTED:
+                os.unlink(entry.path)
+        except OSError:  # gone already, or not ours to delete: leave it
+            pass
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise _DuplicateKey(key)
+        document[key] = value
+    return document
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def read_json(path: str | bytes | os.PathLike) -> Any:
+    """The JSON document in ``path``; ValueError naming the file for bad UTF-8, bad JSON or a duplicated key."""
+    path = check_path(path)
     with open(path, "rb") as file:
         raw = file.read()
     try:
@@ -116,12 +167,26 @@ def read(path: str | os.PathLike) -> dict[str, Any]:
     except UnicodeDecodeError as error:
         raise ValueError(f"{path} is not a text file in UTF-8 (corrupt or not a model file?): {error}") from None
     try:
-        document = json.loads(text)
+        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+    except _DuplicateKey as error:
+        duplicated = short(error.args[0])
+        raise ValueError(f"{path} has the key {duplicated} twice; refusing to guess which one holds") from None
     except (ValueError, RecursionError, OverflowError) as error:
         # ValueError: bad syntax, or an integer over Python's 4,300-digit limit; RecursionError: nesting
         # deeper than the json decoder's stack.
         reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)[:200]
         raise ValueError(f"{path} is not valid JSON (truncated or corrupt file?): {reason}") from None
+
+
+def model_document(class_name: str, config: dict[str, Any] | None, state_dict: dict[str, float]) -> dict[str, Any]:
+    """The document ``save`` writes for a model."""
+    return {"format": FORMAT, "version": VERSION, "class": class_name, "config": config, "state_dict": state_dict}
+
+
+def read_model(path: str | bytes | os.PathLike) -> dict[str, Any]:
+    """The checked contents of a model file: format, version, class, config and state_dict."""
+    document = read_json(path)
+    path = check_path(path)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"{path} is not a chainrule model file (no \"format\": {FORMAT!r} field)")
     version = document.get("version")
@@ -133,74 +198,3 @@ def read(path: str | os.PathLike) -> dict[str, Any]:
     if not isinstance(document["state_dict"], dict):
         raise ValueError(f"{path}: 'state_dict' must be an object of {{name: number}}")
     return document
-
-
-def _check_size_before_building(cls: type[Module], config: dict[str, Any], state_dict: dict, path: str) -> None:
-    """Refuse a config whose parameter count differs from the state_dict's, BEFORE building the model.
-
-    The state_dict holds every weight, so this bounds the model by the file's size: a tiny file cannot ask
-    for a huge model. The names are walked lazily and the walk stops early, so the cost is bounded the same way.
-    """
-    expected = cls._parameter_count(config)
-    if expected is None or expected == len(state_dict):
-        return
-    missing, walked_all = [], True
-    for name in cls._parameter_names(config):  # each present name is in the file: the walk is bounded by it
-        if name not in state_dict:
-            missing.append(name)
-            if len(missing) > 5:
-                walked_all = False
-                break
-    problems = []
-    if missing:
-        problems.append(f"missing keys: {_describe(missing[:5])}" + ("" if walked_all else " and more"))
-    if walked_all:
-        names = set(cls._parameter_names(config))
-        unexpected = [key for key in state_dict if key not in names]
-        if unexpected:
-            problems.append(f"unexpected keys: {_describe(unexpected)}")
-    raise ValueError(
-        f"{path}: state_dict does not match its config {cls.__name__}(**{short(config)}), which has {expected} "
-        f"parameters but the state_dict has {len(state_dict)} (a wrong layer size shows up as missing or unexpected "
-        f"keys): " + "; ".join(problems)
-    )
-
-
-def _name(value: Any) -> str:
-    """A class name as written (no quotes) when it is a short string, else its shortened repr."""
-    return value if isinstance(value, str) and len(value) <= 60 else short(value)
-
-
-def load(cls: type[Module], path: str | os.PathLike) -> Module:
-    """A new ``cls`` built from the file's config, holding the file's weights."""
-    document = read(path)
-    path = os.fspath(path)
-    if document["class"] != cls.__name__:
-        raise ValueError(f"{path} holds a {_name(document['class'])}, not a {cls.__name__}")
-    config = document["config"]
-    if not isinstance(config, dict):
-        raise ValueError(
-            f"{path} has no constructor config (the model used a callable); build the "
-            f"{cls.__name__} yourself and call model.load_weights(path)"
-        )
-    _check_size_before_building(cls, config, document["state_dict"], path)
-    try:
-        module = cls(**config)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{path}: cannot build {cls.__name__}(**{short(config)}): {error}") from None
-    module.load_state_dict(document["state_dict"], strict=True)
-    return module
-
-
-def load_weights(module: Module, path: str | os.PathLike, strict: bool = True) -> None:
-    """Load a saved file's weights into ``module``; nothing changes unless every check passes."""
-    document = read(path)
-    config = document["config"]
-    if strict and isinstance(config, dict) and document["class"] == type(module).__name__:
-        ours = _config_for_file(module)
-        if ours is not None and ours != config:
-            raise ValueError(
-                f"{os.fspath(path)} holds a model of another shape: file {_name(document['class'])}"
-                f"(**{short(config)}), this model {type(module).__name__}(**{short(ours)})"
-            )
-    module.load_state_dict(document["state_dict"], strict=strict)

@@ -29,13 +29,14 @@ def test_the_demo_writes_the_neuron_graph_with_hand_computed_data_and_grads(tmp_
     assert graph_path == tmp_path / "graph.svg" and network_path == tmp_path / "network.svg"
     assert capsys.readouterr().out.splitlines() == [f"wrote {graph_path}", f"wrote {network_path}"]
     # o = tanh(2·(-3) + 0·1 + b) with b = atanh(1/√2) + 6, so o = 1/√2 and do/dn = 1 - o² = 1/2
+    # numbers with more than 10 significant digits are drawn to 4 and marked with "…"
     o = 1 / math.sqrt(2)
     dn = 1 - o * o
     expected = {
-        "o", f"data {o:.4g}", "grad 1",
-        "n", f"data {math.atanh(o):.4g}", f"grad {dn:.4g}",
-        "x1", "data 2", f"grad {-3 * dn:.4g}",  # do/dx1 = w1 · do/dn
-        "w1", "data -3", f"grad {2 * dn:.4g}",  # do/dw1 = x1 · do/dn
+        "o", f"data {o:.4g}…", "grad 1",
+        "n", f"data {math.atanh(o):.4g}…", f"grad {dn:.4g}…",
+        "x1", "data 2", f"grad {-3 * dn:.4g}…",  # do/dx1 = w1 · do/dn
+        "w1", "data -3", f"grad {2 * dn:.4g}…",  # do/dw1 = x1 · do/dn
         "x2", "w2", "b", "tanh", "*", "+",
     }
     assert expected <= set(_texts(graph_path))

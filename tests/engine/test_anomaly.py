@@ -29,7 +29,7 @@ def test_gradient_overflow_in_backward_is_reported_at_the_op():
     x = Value(1e-200)
     with detect_anomaly():
         y = x * 1e200  # value 1 and local derivative 1e200: both finite
-        with pytest.raises(AnomalyError, match=r"backward through \*1e\+200: gradient to input 0 is inf"):
+        with pytest.raises(AnomalyError, match=r"backward through \*: gradient to input 0 is inf"):
             y.backward(gradient=1e200)  # 1e200 * 1e200 overflows
 
 

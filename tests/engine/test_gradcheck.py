@@ -5,7 +5,7 @@ import pytest
 import engine
 from engine import GradcheckError, Value, gradcheck, gradgradcheck
 from engine.ops import Op
-from engine.value import _apply
+from engine.value import apply
 
 COMPOSITES = [
     ("x*y + sin(x)", lambda x, y: x * y + x.sin(), [0.7, -1.3]),
@@ -58,7 +58,7 @@ def _bad_square(m, x):
 
 def test_gradcheck_catches_a_deliberately_wrong_derivative():
     bad = Op("bad_square", _bad_square)
-    f = lambda x, y: _apply(bad, (x,)) + y  # noqa: E731
+    f = lambda x, y: apply(bad, x) + y  # noqa: E731
     assert gradcheck(f, [1.5, 2.0], raise_exception=False) is False
     with pytest.raises(GradcheckError) as raised:
         gradcheck(f, [1.5, 2.0])
@@ -75,7 +75,7 @@ def test_gradgradcheck_catches_a_wrong_second_derivative():
         return x * x, (2 * x + (x * x - x * x if isinstance(x, float) else x * x),)
 
     bad = Op("bad_second", _bad_second)
-    f = lambda x: _apply(bad, (x,))  # noqa: E731
+    f = lambda x: apply(bad, x)  # noqa: E731
     assert gradcheck(f, [1.5]) is True
     assert gradgradcheck(f, [1.5], raise_exception=False) is False
 

@@ -17,7 +17,8 @@ FIND = settings(database=None, max_examples=2000, phases=[Phase.generate])  # an
 
 def test_the_table_has_an_entry_for_every_op_of_the_engine():
     engine_ops = {name for name, value in vars(engine.ops).items() if isinstance(value, engine.ops.Op)}
-    assert set(OPS) == engine_ops
+    assert {spec.op for spec in OPS.values()} == engine_ops  # every op is sampled, under its own name too
+    assert engine_ops <= set(OPS)
 
 
 @pytest.mark.parametrize("name", sorted(OPS))

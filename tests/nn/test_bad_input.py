@@ -194,7 +194,7 @@ def test_a_tiny_file_asking_for_a_huge_model_is_refused_without_building_it(tmp_
     # (2 + 1)·100000 + (100000 + 1)·100000 + (100000 + 1)·1 parameters, by hand
     with pytest.raises(ValueError, match=r"has 10000500001 parameters but the state_dict has 13") as refused:
         MLP.load(path)
-    assert "missing keys: 'layers.0.neurons.3.w.0'" in str(refused.value)
+    assert "[100000, 100000, 1]" in str(refused.value)  # names the config that asked for it
     assert len(str(refused.value)) < 1000
 
 

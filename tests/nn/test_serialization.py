@@ -195,3 +195,172 @@ def test_a_callable_activation_saves_weights_without_config(tmp_path):
     target = MLP(2, [3, 1], activation=double, seed=1)
     target.load_weights(path)
     assert bits(target) == bits(model)
+
+
+# --- files are written as open() would write them (issue 16 items 20-25) -------------------------------------------
+
+
+def _unprivileged(task):
+    """Run ``task()`` as a user without root's override of file permissions; returns its result (a str).
+
+    As root (containers, CI), ``open()`` itself ignores a file's mode, so the task runs in a forked child that
+    first becomes ``nobody``; otherwise it runs here.
+    """
+    if os.geteuid() != 0:
+        return task()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            result = task()
+        except BaseException as error:  # report anything, the parent asserts
+            result = f"child failed: {error!r}"
+        os.write(write_end, result.encode())
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        result = pipe.read().decode()
+    os.waitpid(pid, 0)
+    return result
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
+def test_save_refuses_a_read_only_file_with_a_permission_error_naming_it(tmp_path):
+    import tempfile
+
+    folder = tempfile.mkdtemp()  # outside pytest's 0700 folder, so that `nobody` can work in it
+    os.chmod(folder, 0o777)
+    path = os.path.join(folder, "model.json")
+
+    def task():
+        with open(path, "w") as file:
+            file.write("old contents")
+        os.chmod(path, 0o444)
+        try:
+            open(path, "w").close()
+            return "open() could write the read-only file"
+        except PermissionError:
+            pass
+        try:
+            MLP(2, [1], seed=0).save(path)
+        except PermissionError as error:
+            with open(path) as file:
+                return f"PermissionError|{error}|{file.read()}|{sorted(os.listdir(folder))}"
+        return "saved"
+
+    try:
+        kind, message, contents, listing = _unprivileged(task).split("|")
+    finally:
+        for name in os.listdir(folder):
+            os.unlink(os.path.join(folder, name))
+        os.rmdir(folder)
+    assert kind == "PermissionError"
+    assert path in message
+    assert contents == "old contents"
+    assert listing == "['model.json']"
+
+
+def test_a_new_file_honours_the_umask_and_an_existing_file_keeps_its_mode(model, tmp_path):
+    old_umask = os.umask(0o027)
+    try:
+        model.save(tmp_path / "new.json")
+        existing = tmp_path / "existing.json"
+        existing.write_text("{}")
+        os.chmod(existing, 0o644)
+        model.save(existing)
+    finally:
+        os.umask(old_umask)
+    assert os.stat(tmp_path / "new.json").st_mode & 0o777 == 0o640  # 0o666 & ~0o027, as open() makes it
+    assert os.stat(existing).st_mode & 0o777 == 0o644
+    assert bits(MLP.load(existing)) == bits(model)
+
+
+def test_save_to_a_symlink_writes_the_target_and_keeps_the_link(model, tmp_path):
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "model.json"
+    target.write_text("old contents")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    model.save(link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert bits(MLP.load(target)) == bits(model)
+    dangling = tmp_path / "dangling.json"
+    dangling.symlink_to(tmp_path / "real" / "later.json")
+    model.save(dangling)  # open() would create the link's target
+    assert dangling.is_symlink() and bits(MLP.load(tmp_path / "real" / "later.json")) == bits(model)
+
+
+@pytest.mark.parametrize("length", [242, 250, 255])
+def test_save_and_load_a_file_name_of_up_to_255_characters(model, tmp_path, length):
+    path = tmp_path / ("m" * (length - 5) + ".json")
+    model.save(path)
+    assert bits(MLP.load(path)) == bits(model)
+    assert os.listdir(tmp_path) == [path.name]
+
+
+def test_save_and_load_a_bytes_path(model, tmp_path):
+    path = os.fsencode(tmp_path / "model.json")
+    model.save(path)
+    assert bits(MLP.load(path)) == bits(model)
+    target = MLP(3, [4, 4, 1], activation="tanh", seed=1)
+    target.load_weights(path)
+    assert bits(target) == bits(model)
+
+
+@pytest.mark.parametrize(("key", "second"), [("class", '"Layer"'), ("state_dict", "{}"), ("config", "null")])
+def test_a_file_with_a_duplicated_key_is_refused_naming_the_key(saved, key, second):
+    text = json.dumps(json.loads(saved.read_text()))
+    saved.write_text(text[:-1] + f', "{key}": {second}}}')  # the same key again, last in the object
+    with pytest.raises(ValueError, match=f"has the key '{key}' twice"):
+        MLP.load(saved)
+
+
+def test_a_duplicated_weight_is_refused_naming_it(saved):
+    text = saved.read_text()
+    name = '"layers.0.neurons.0.w.0"'
+    assert text.count(name) == 1
+    saved.write_text(text.replace(name + ":", name + ": 5.0, " + name + ":"))
+    with pytest.raises(ValueError, match=r"has the key 'layers\.0\.neurons\.0\.w\.0' twice"):
+        MLP.load(saved)
+
+
+def test_a_save_removes_stale_temporaries_of_its_own_target_and_nothing_else(model, tmp_path):
+    import time
+
+    hour_ago = time.time() - 3600
+    stale = [".model.json.abcd1234.tmp", ".model.json.q9_x0zzz.tmp"]  # ours (the second as mkstemp named them)
+    kept = [
+        ".other.json.abcd1234.tmp",  # another target's
+        ".model.json.abcd1234.tmp.keep",  # not our pattern
+        "model.json.abcd1234.tmp",  # not hidden: not ours
+    ]
+    for name in stale + kept:
+        (tmp_path / name).write_text("half a model")
+        os.utime(tmp_path / name, (hour_ago, hour_ago))
+    fresh = ".model.json.0123beef.tmp"  # made after this process started: maybe a save in progress elsewhere
+    (tmp_path / fresh).write_text("being written")
+    model.save(tmp_path / "model.json")
+    assert sorted(os.listdir(tmp_path)) == sorted(["model.json", fresh, *kept])
+
+
+def test_a_long_names_stale_temporary_is_removed_too(model, tmp_path, monkeypatch):
+    import time
+
+    path = tmp_path / ("m" * 245 + ".json")
+    model.save(path)
+    left_behind = []
+
+    def killed(source, destination):
+        raise KeyboardInterrupt  # the save stops before its rename, as when killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", killed)
+        patch.setattr(os, "unlink", left_behind.append)  # and its clean-up never runs
+        with pytest.raises(KeyboardInterrupt):
+            model.save(path)
+    assert len(left_behind) == 1 and os.path.exists(left_behind[0])
+    os.utime(left_behind[0], (time.time() - 3600,) * 2)  # made by an earlier process
+    model.save(path)
+    assert os.listdir(tmp_path) == [path.name]

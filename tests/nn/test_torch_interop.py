@@ -111,3 +111,25 @@ def test_activations_without_a_torch_module_are_refused_by_name(activation):
 def test_from_torch_refuses_what_an_mlp_cannot_express(sequential, message):
     with pytest.raises((ValueError, TypeError), match=message):
         MLP.from_torch(sequential())
+
+
+def test_from_torch_refuses_softplus_with_torchs_default_threshold_naming_the_fix():
+    # Softplus(threshold=20) returns x above 20: at x = 25 that is 1.4e-11 away from softplus, which no MLP computes
+    sequential = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.Softplus())
+    with pytest.raises(ValueError, match=r"threshold=20.*Softplus\(threshold=40\)"):
+        MLP.from_torch(sequential)
+    accepted = torch.nn.Sequential(torch.nn.Linear(1, 1, dtype=torch.float64), torch.nn.Softplus(threshold=40))
+    with torch.no_grad():
+        accepted[0].weight.fill_(1.0)
+        accepted[0].bias.fill_(0.0)
+    model = MLP.from_torch(accepted)
+    for z in [25.0, 39.0, 45.0]:
+        assert close(model([z]).data, accepted(torch.tensor([[z]], dtype=torch.float64)).item())
+
+
+def test_from_torch_on_a_subclass_builds_the_subclass():
+    class Wide(MLP):
+        pass
+
+    model = Wide.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)))
+    assert type(model) is Wide

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
 import os
-import random
 
 from engine import Value
-from nn import MLP, SGD
+from nn import MLP, SGD, data
 from nn.losses import hinge, l2
 
 FULL = os.environ.get("CHAINRULE_FULL", "") not in ("", "0")
@@ -19,17 +17,8 @@ def count(reduced: int, full: int) -> int:
 
 
 def moons(n: int, seed: int = 0) -> list[tuple[list[float], int]]:
-    """``n`` points of two interleaving half circles with a little noise, labels -1 / +1 (like sklearn's)."""
-    rng = random.Random(seed)
-    points = []
-    for i in range(n):
-        t = math.pi * rng.random()
-        if i % 2 == 0:
-            x, y, label = math.cos(t), math.sin(t), 1
-        else:
-            x, y, label = 1.0 - math.cos(t), 0.5 - math.sin(t), -1
-        points.append(([x + rng.gauss(0.0, 0.1), y + rng.gauss(0.0, 0.1)], label))
-    return points
+    """``n`` shuffled points of ``nn.data.moons`` (two half circles, noise 0.1), labels -1 / +1."""
+    return [(list(x), y) for x, y in data.moons(n, 0.1, seed, shuffle=True)]
 
 
 def training_step(model: MLP, optimizer: SGD, batch: list[tuple[list[float], int]], alpha: float = 1e-4) -> float:

@@ -11,7 +11,7 @@ import pytest
 import engine
 import nn
 from engine import Value
-from nn import MLP, SGD, Adam, AdamW, Layer, Neuron, Perceptron, init, losses
+from nn import MLP, SGD, Adam, AdamW, Layer, Neuron, Perceptron, data, init, losses, metrics
 from nn.diagram import draw_network
 
 NAN = math.nan
@@ -80,7 +80,14 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("engine.draw_dot", "names a number", lambda: engine.draw_dot(Value(1.0).exp(), names=5), ("names",)),
     ("engine.render", "graph None", lambda: engine.render(None), ("graph",)),
     ("engine.render", "format junk", lambda: engine.render(Value(1.0).exp(), format="exe"), ("format",)),
-    ("engine.render", "format None", lambda: engine.render(Value(1.0).exp(), format=None), ("format",)),
+    ("engine.render", "format and extension disagree",
+     lambda: engine.render(Value(1.0).exp(), "graph.png", format="svg"), ("format",)),
+    ("engine.backward_steps", "root None", lambda: engine.backward_steps(None), ("root",)),
+    ("engine.explain", "root None", lambda: engine.explain(None, Value(1.0)), ("root",)),
+    ("engine.explain", "max_paths negative", lambda: engine.explain(Value(1.0).exp(), Value(1.0), max_paths=-1),
+     ("max_paths",)),
+    ("engine.explore", "root None", lambda: engine.explore(None), ("root",)),
+    ("engine.explore", "path None", lambda: engine.explore(Value(1.0).exp(), path=None), ("path",)),
     ("engine.testing.floats_for", "unknown op", lambda: _testing().floats_for("NOPE"), ("name",)),
     ("engine.testing.expressions", "max_inputs negative", lambda: _testing().expressions(max_inputs=-1),
      ("max_inputs",)),
@@ -179,6 +186,24 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("nn.losses.hinge", "margin None", lambda: losses.hinge(Value(1.0), 1, margin=None), ("margin",)),
     ("nn.losses.l2", "None", lambda: losses.l2(None), ("parameters",)),
     ("nn.losses.l2", "strings", lambda: losses.l2(["a", "b"]), ("parameters",)),
+    ("nn.losses.cross_entropy", "reduction unknown", lambda: losses.cross_entropy([1.0], 0, reduction="avg"),
+     ("reduction",)),
+    ("nn.losses.softmax", "None", lambda: losses.softmax(None), ("logits",)),
+    ("nn.losses.softmax", "a string score", lambda: losses.softmax([1.0, "2"]), ("logits",)),
+    ("nn.softmax", "empty logits", lambda: nn.softmax([]), ("logits",)),
+    # --- data, metrics, optimizer state ---
+    ("nn.data.moons", "n_points a string", lambda: data.moons("100"), ("n_points",)),
+    ("nn.data.moons", "noise negative", lambda: data.moons(10, noise=-0.1), ("noise",)),
+    ("nn.data.moons", "seed a string", lambda: data.moons(10, seed="1"), ("seed",)),
+    ("nn.minibatches", "batch_size zero", lambda: list(nn.minibatches([1, 2], 0)), ("batch_size",)),
+    ("nn.minibatches", "data None", lambda: list(nn.minibatches(None, 2)), ("data",)),
+    ("nn.minibatches", "rng a string", lambda: list(nn.minibatches([1, 2], 1, rng="x")), ("rng",)),
+    ("nn.data.minibatches", "data a set", lambda: list(data.minibatches({1, 2}, 1)), ("data",)),
+    ("nn.accuracy", "mismatched lengths", lambda: nn.accuracy([1.0], [1, -1]), ("targets", "predictions")),
+    ("nn.metrics.accuracy", "float class targets", lambda: metrics.accuracy([[1.0, 0.0]], [0.0]), ("targets",)),
+    ("Optimizer.load_state_dict", "None", lambda: SGD(_params(), lr=0.1).load_state_dict(None), ("state_dict",)),
+    ("Optimizer.load_state_dict", "another class's",
+     lambda: SGD(_params(), lr=0.1).load_state_dict(Adam(_params()).state_dict()), ("state_dict",)),
     # --- init ---
     ("nn.init.resolve", "None", lambda: init.resolve(None), ("init",)),
     ("nn.init.resolve", "unknown name", lambda: init.resolve("orthogonal"), ("init",)),
@@ -221,13 +246,13 @@ def test_junk_argument_raises_type_or_value_error_naming_the_argument(target, ju
 _NOTHING_TO_FEED = {
     "engine.no_grad", "engine.enable_grad", "engine.detect_anomaly", "engine.is_grad_enabled",
     "engine.AnomalyError", "engine.GradcheckError", "nn.ACTIVATIONS", "nn.Module", "nn.Optimizer",
-    "nn.init", "nn.losses", "nn.init.uniform", "nn.init.zeros",
+    "nn.init", "nn.losses", "nn.init.uniform", "nn.init.zeros", "nn.data", "nn.metrics",
 }
 
 
 def _public_api() -> set[str]:
     names = {f"engine.{name}" for name in engine.__all__} | {f"nn.{name}" for name in nn.__all__}
-    for module in (losses, init):
+    for module in (losses, init, data, metrics):
         names |= {f"{module.__name__}.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
     names.add("nn.draw_network")

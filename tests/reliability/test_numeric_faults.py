@@ -108,5 +108,5 @@ def test_an_overflowing_input_gives_inf_then_nan_without_raising_and_detect_anom
     product = big * 10.0  # overflows to inf
     assert product.data == math.inf
     assert math.isnan((product - product).data)  # inf - inf = nan, no exception
-    with pytest.raises(AnomalyError, match=r"^\*10 produced inf"), detect_anomaly():
+    with pytest.raises(AnomalyError, match=r"^\* produced inf"), detect_anomaly():
         big * 10.0

