@@ -452,7 +452,7 @@ def plan(traced: Traced, names: dict[str, Value] | None = None) -> Plan:
     flagged = set() if tape else {i for i in backward if not all(_finite(local) for local in exprs[i][1])}
     # names
     given = {id(v): k for k, v in (names or {}).items() if isinstance(v, Value)}
-    used = set(keyword.kwlist) | set(dir(builtins)) | set(vars(FLOATS)) | set(_NAMESPACE_NAMES)
+    used = set(keyword.kwlist) | set(dir(builtins)) | set(dir(FLOATS)) | set(_NAMESPACE_NAMES)
     var_names = []
     for i, node in enumerate(nodes):
         if tape:
@@ -505,7 +505,7 @@ class Program:
 
 
 def _namespace() -> dict:
-    namespace = {name: getattr(FLOATS, name) for name in vars(FLOATS) if not name.startswith("_")}
+    namespace = {name: getattr(FLOATS, name) for name in dir(FLOATS) if not name.startswith("_")}
     namespace.update(inf=math.inf, nan=math.nan, Retrace=_Retrace, float=float, sum=builtins.sum)
     return namespace
 
@@ -1051,7 +1051,8 @@ def _numpy_functions(np: Any) -> dict:
         blocks = [np.asarray(column, dtype=np.float64).reshape(n, -1) for column in columns]
         return np.ascontiguousarray(np.concatenate(blocks, axis=1).T)
 
-    return {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
+    return {"isfinite": np.isfinite,
+            "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
             "abs": np.abs, "div": np.true_divide, "pow": np.power, "sigmoid": sigmoid, "softplus": softplus,
             "where": np.where, "vector": vector, "inputs": inputs, "zeros": np.zeros, "index": np.array,
             "add_at": np.add.at, "concat": np.concatenate, "all": lambda x: bool(np.all(x)),
@@ -1081,7 +1082,8 @@ def _torch_functions(torch: Any, device: Any) -> dict:
     def add_at(target: Any, index: Any, values: Any) -> None:
         target.index_put_((index,), values, accumulate=True)
 
-    return {"exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "sin": torch.sin, "cos": torch.cos,
+    return {"isfinite": torch.isfinite,
+            "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "sin": torch.sin, "cos": torch.cos,
             "tanh": torch.tanh, "abs": torch.abs, "div": lambda a, b: a / b, "pow": power, "sigmoid": sigmoid,
             "softplus": softplus, "where": where, "vector": lambda v: torch.tensor(v, dtype=f64, device=device),
             "inputs": inputs, "zeros": lambda shape: torch.zeros(shape, dtype=f64, device=device),
