@@ -660,8 +660,11 @@ class _PythonWriter:
         out_expr, local_grads = p.exprs[i]
         upstream = self.grad(i)
         if i in p.flagged:
-            reached = f"{upstream} is not None" if i in self.single else self.flag(i)
-            head = f"if {upstream} or {reached} and {self.nonfinite(i)}:"
+            if i == p.root:  # always reached
+                head = f"if {upstream} or {self.nonfinite(i)}:"
+            else:
+                reached = f"{upstream} is not None" if i in self.single else self.flag(i)
+                head = f"if {upstream} or {reached} and {self.nonfinite(i)}:"
         else:
             head = f"if {upstream}:"
         body = []

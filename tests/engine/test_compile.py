@@ -359,3 +359,16 @@ def test_user_errors_name_what_was_wrong() -> None:
         compiled.batch([1.0], reduce="max")
     with pytest.raises(TypeError, match="must return a Value"):
         engine.compile(lambda x: "nope").value(1.0)
+
+
+def test_a_root_with_a_zero_seed_gradient_still_passes_nan_from_an_infinite_local_derivative() -> None:
+    # root = sqrt(x) at x = 0: value 0, local derivative inf. With reduce="mean" the seed is never 0, so the
+    # reached flag of the root is what decides: the root is always reached.
+    x = Value(0.0)
+    compiled = engine.compile(lambda: x.sqrt() * 0.0, [x])
+    value, (grad,) = compiled.value_and_grad()
+    out = x.sqrt() * 0.0
+    (expected,) = engine.grad(out, [x])
+    assert value == out.data and math.isnan(grad) == math.isnan(expected)
+    compiled_root = engine.compile(lambda: x.sqrt(), [x])
+    assert compiled_root.value_and_grad() == (0.0, [math.inf])
