@@ -556,6 +556,8 @@ class _PythonWriter:
 
     def reset(self, i: int) -> list[str]:
         """The statements that start node i's gradient (and reached flag) for a pass."""
+        if i in getattr(self, "is_nested", ()):
+            return []
         if i in self.single:
             return [f"{self.grad(i)} = None"]
         return [f"{self.grad(i)} = -0.0"] + ([f"{self.flag(i)} = False"] if i in self.p.flagged else [])
@@ -654,13 +656,31 @@ class _PythonWriter:
             stack.extend(_kids(node))
         return False
 
-    def passes(self, i: int) -> list[str]:
-        """The chain-rule step of node i: each child += upstream × local, skipped like eager's _passes_nothing."""
+    def plan_nesting(self, exclude: set[int]) -> None:
+        """Nest the step of a single-parent node inside its parent's step (one level: never inside a nested one).
+        There its gradient is known to be reached and assigned: no None to start from and no test for it. The step
+        runs right after its parent's instead of at its place in eager's order, which is still an order where every
+        node's gradient is complete before its step; contributions may add up in another order (rounding only)."""
+        self.nested: dict[int, list[int]] = {}
+        self.is_nested: set[int] = set()
+        parent_of: dict[int, int] = {}
+        for i in self.p.backward:
+            for child in self.p.nodes[i]._children:
+                parent_of.setdefault(self.p.index[child], i)
+        for c in self.p.backward:
+            parent = parent_of.get(c)
+            if c in self.single and c not in exclude and parent is not None and parent not in self.is_nested:
+                self.nested.setdefault(parent, []).append(c)
+                self.is_nested.add(c)
+
+    def passes(self, i: int, nested: bool = False) -> list[str]:
+        """The chain-rule step of node i: each child += upstream × local, skipped like eager's _passes_nothing;
+        then the steps of the children nested in it (see plan_nesting)."""
         p = self.p
         out_expr, local_grads = p.exprs[i]
         upstream = self.grad(i)
         if i in p.flagged:
-            if i == p.root:  # always reached
+            if i == p.root or nested:  # reached for sure
                 head = f"if {upstream} or {self.nonfinite(i)}:"
             else:
                 reached = f"{upstream} is not None" if i in self.single else self.flag(i)
@@ -689,7 +709,14 @@ class _PythonWriter:
                 body.append(f"{target} += {upstream} * {self.render(local, i)}")
             if c in p.flagged:
                 body.append(f"{self.flag(c)} = True")
+        for c in getattr(self, "nested", {}).get(i, []):
+            body += self.passes(c, nested=True)
         return [head, *("    " + line for line in body)] if body else []
+
+    def top_level(self, nodes: list[int]) -> list[int]:
+        """The nodes whose steps are not nested in another's."""
+        nested = getattr(self, "is_nested", set())
+        return [i for i in nodes if i not in nested]
 
 
 def emit_python(p: Plan, with_grad: bool = True) -> Program:
@@ -701,6 +728,7 @@ def emit_python(p: Plan, with_grad: bool = True) -> Program:
     ``CHUNK_STATEMENTS`` statements, so that ``compile()`` never holds more than one chunk (a 1,000,000-link chain
     as one function would need about 9 GB) and no Python recursion grows with the graph."""
     w = _PythonWriter(p)
+    w.plan_nesting(set())
     order = range(len(p.nodes))
     uniform_fwd = [i for i in order if p.kind[i] == "uniform" and not w.is_sample(i)]
     sample_fwd = [i for i in order if p.kind[i] != "const" and p.nodes[i]._children and w.is_sample(i)]
@@ -741,9 +769,9 @@ def emit_python(p: Plan, with_grad: bool = True) -> Program:
             body_back.append(f"{w.grad(root)} += seed")
             if root in p.flagged:
                 body_back.append(f"{w.flag(root)} = True")
-        for i in sample_back:
+        for i in w.top_level(sample_back):
             body_back += w.passes(i)
-        for i in uniform_back:
+        for i in w.top_level(uniform_back):
             epilogue += w.passes(i)
         shared = [f"{name} = {text}" if w.sample_check_uses[name] > 1 else None
                   for text, name in w.sample_checks.items()]
@@ -1305,13 +1333,14 @@ def emit_arrays(p: Plan, backend: _Backend, with_grad: bool = True) -> Program |
             body += _array_backward(p, steps, s, wants, constant, fn, operand_names)
         # the uniform nodes' reverse, params' gradients kept in GU[:n_params]
         w.params_in_array = True
+        w.plan_nesting(wide | set(uniform) | {i for i in range(len(p.nodes)) if p.kind[i] != "uniform"})
         held = [i for i in range(len(p.nodes)) if p.wants_grad[i] and p.kind[i] == "uniform"]
         if any(i in held for i in uniform):
             body.append(f"gu = GU[{n_params}:].tolist()")
         body += [f"{w.grad(i)} = gu[{k}]" for k, i in enumerate(uniform) if i in held]
         body += [line for i in held if i not in uniform for line in w.reset(i)]
         body += [f"{w.flag(i)} = True" for i in held if i in p.flagged and i in uniform and i not in w.single]
-        for i in p.backward:
+        for i in w.top_level(p.backward):
             if i in wide:
                 body += _wide_backward(p, i, w, constant, fn)
             elif p.kind[i] == "uniform":
