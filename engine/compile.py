@@ -845,7 +845,7 @@ def _localised(block: list[str], shared: Callable[[tuple], bool], single: set[in
     head, tail = [], []
     for key, uses in list(keys.items()):
         name = f"{_LOCAL_PREFIX[key[0]]}{key[1]}"
-        if uses == 1 and (key[0] != "G" or shared(key)):
+        if uses == 1 and (key[0] in ("P", "V", "GP") or shared(key)):
             del keys[key]
         elif key[0] == "P" or shared(key):
             head.append(f"{name} = {key[0]}[{key[1]}]")
@@ -905,9 +905,9 @@ def _chunked(p: Plan, w: _PythonWriter, prelude: list, patterns: list, body_fwd:
     exec(builtins.compile(unpack_text, "<engine.compile unpack>", "exec"), namespace)  # noqa: S102
     unpack = namespace["unpack"]
     count = len(p.nodes)
-    params = _param_nodes(p)
     root, root_kind = p.root, p.kind[p.root]
     fresh_grads = [None if i in w.single else -0.0 for i in range(count)]
+    flags = any(users.get(("R", i), 0) > 1 for i in p.flagged)  # a flag that crosses chunks needs the list
 
     def run(samples: Any, seed: float, P: list) -> Any:
         V: list = [0.0] * count
@@ -927,14 +927,14 @@ def _chunked(p: Plan, w: _PythonWriter, prelude: list, patterns: list, body_fwd:
                 total += P[p.param_slot[root]] if root_kind == "param" else V[root]
             if with_grad:
                 G = fresh_grads.copy()
-                R = [False] * count
+                R = [False] * count if flags else R
                 for chunk in backward_chunks:
                     chunk(V, G, R, GP, P, seed)
         for chunk in epilogue_chunks:
             chunk(V, G, R, GP, P, seed)
         if not with_grad:
             return total
-        return total, [GP[p.param_slot[i]] if i is not None else 0.0 for i in params]
+        return total, GP  # in params' order: a param the graph does not reach keeps -0.0
 
     source = (f"# {count:,} nodes, more than CODE_LIMIT: values in lists V, G, R, GP, the code cut into chunks of "
               f"about {CHUNK_STATEMENTS} statements; the first few:\n" + "\n".join(sources) + f"# root: V[{root}]\n")
