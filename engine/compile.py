@@ -1514,6 +1514,12 @@ class Compiled:
                  device: Any) -> None:
         if not callable(fn):
             raise TypeError(f"engine.compile: fn must be callable, got {type(fn).__name__}")
+        if isinstance(params, Value) or not hasattr(params, "__iter__"):
+            raise TypeError(f"engine.compile: params must be a sequence of Values (model.parameters()), "
+                            f"got {type(params).__name__}")
+        if names is not None and not isinstance(names, dict):
+            raise TypeError(f"engine.compile: names must be a dict of name -> Value (dict(model.named_parameters()))"
+                            f", got {type(names).__name__}")
         params = list(params)
         for k, p in enumerate(params):
             if not isinstance(p, Value):
