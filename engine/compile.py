@@ -1057,7 +1057,9 @@ class _Backend:
             ufunc = np.frompyfunc(float_form, float_form.__code__.co_argcount
                                   if hasattr(float_form, "__code__") else 1, 1)
             return lambda *args: ufunc(*args).astype(np.float64)
-        torch, np, device = self.torch, __import__("numpy"), self.device
+        import numpy as np  # torch's CPU tensors convert to numpy; the slow, exact fallback runs there
+
+        torch, device = self.torch, self.device
 
         def call(*args: Any) -> Any:
             arrays = [a.cpu().numpy() if isinstance(a, torch.Tensor) else a for a in args]
