@@ -974,7 +974,12 @@ def emit_tape(p: Plan) -> Program:
                     V[i] = float(x)
             LG: list = [None] * count
             for i, rule, children, constants in forward:
-                V[i], LG[i] = rule(FLOATS, *[V[c] for c in children], *constants)
+                if len(children) == 2:  # the common cases without building an argument list
+                    V[i], LG[i] = rule(FLOATS, V[children[0]], V[children[1]], *constants)
+                elif len(children) == 1:
+                    V[i], LG[i] = rule(FLOATS, V[children[0]], *constants)
+                else:
+                    V[i], LG[i] = rule(FLOATS, *[V[c] for c in children], *constants)
             for kind, left, right, expected, site in guards:
                 a = value(left, V)
                 decided = bool(a) if kind == "bool" else compare[kind](float(a), float(value(right, V)))
