@@ -2,7 +2,7 @@
 
 from engine._mode import enable_grad, is_grad_enabled, no_grad
 from engine.anomaly import AnomalyError, detect_anomaly
-from engine.compile import compile  # noqa: A004 - engine.compile is the public name (SPEC)
+from engine.compiler import TracingError, compile  # noqa: A004 - engine.compile is the public name (SPEC)
 from engine.drawing import draw_dot, render
 from engine.explain import explain
 from engine.explore import explore
@@ -82,6 +82,7 @@ __all__ = [
     "Value",
     "backward_steps",
     "compile",
+    "TracingError",
     "detect_anomaly",
     "dot",
     "draw_dot",

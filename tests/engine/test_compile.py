@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine import Value
-from engine.compile import TracingError
+from engine.compiler import TracingError
 from nn import MLP, losses
 
 BACKENDS = ["python", "numpy", "torch"]
@@ -39,10 +39,11 @@ def assert_close(actual: float, expected: float, what: str = "", scale: float = 
     assert abs(actual - expected) <= bound, f"{what}: expected {expected!r}, got {actual!r}"
 
 
-def assert_all_close(actual: list[float], expected: list[float], what: str = "") -> None:
-    """Each entry to 1e-12 of itself or of the largest finite entry of the vector."""
+def assert_all_close(actual: list[float], expected: list[float], what: str = "", floor: float = 0.0) -> None:
+    """Each entry to 1e-12 of itself or of the largest finite entry of the vector (or of ``floor``, the size of
+    the terms a gradient is summed from, when that is known to be larger)."""
     assert len(actual) == len(expected)
-    scale = max([abs(e) for e in expected if math.isfinite(e)], default=0.0)
+    scale = max([abs(e) for e in expected if math.isfinite(e)] + [floor])
     for k, (a, e) in enumerate(zip(actual, expected)):
         assert_close(a, e, f"{what} #{k}", scale)
 
@@ -165,7 +166,9 @@ def test_random_expression_graphs_value_and_gradients_equal_eager(data) -> None:
     compiled = engine.compile(lambda: expression(*leaves), leaves)
     value, grads = compiled.value_and_grad()
     assert_close(value, out.data, f"{expression!r} value")
-    assert_all_close(grads, expected, f"{expression!r} gradient")
+    # The ops' domains keep local derivatives at 1e-3 .. 1e3, so a gradient that cancels to nearly 0 (cos' + acos' +
+    # abs' at x = 1e-38: -1e-38 - 1 + 1) is compared to 1e-12 of terms of size 1, whatever order each sums in.
+    assert_all_close(grads, expected, f"{expression!r} gradient", floor=1.0)
 
 
 @settings(max_examples=60, deadline=None)
@@ -246,7 +249,7 @@ def test_reading_data_of_an_input_is_refused_with_the_file_and_line() -> None:
         compiled.value(-1.0)
 
 
-@pytest.mark.parametrize("convert", [float, int, round])
+@pytest.mark.parametrize("convert", [float, int, lambda v: round(v, 2)], ids=["float", "int", "round"])
 def test_converting_a_traced_value_to_a_number_is_refused(convert) -> None:
     compiled = engine.compile(lambda x: x * convert(x))
     with pytest.raises(TracingError, match=r"test_compile\.py:\d+"):
@@ -293,7 +296,7 @@ def _chain(x0: Value, n: int) -> Value:
 
 
 def test_a_chain_past_the_code_limit_is_chunked_and_equals_eager() -> None:
-    from engine.compile import CODE_LIMIT
+    from engine.compiler import CODE_LIMIT
     n = CODE_LIMIT // 2 + 500  # 2 nodes per link: past the limit
     x0 = Value(0.5)
     out = _chain(x0, n)
@@ -308,7 +311,7 @@ def test_a_chain_past_the_code_limit_is_chunked_and_equals_eager() -> None:
 
 def test_chunked_form_handles_guards_and_batches(monkeypatch) -> None:
     from engine import compile as _  # noqa: F401 - the function; the module is below
-    module = sys.modules["engine.compile"]
+    module = sys.modules["engine.compiler"]
     monkeypatch.setattr(module, "CODE_LIMIT", 10)
     monkeypatch.setattr(module, "CHUNK_STATEMENTS", 3)
     model, params = make_model()
@@ -375,7 +378,7 @@ def test_a_root_with_a_zero_seed_gradient_still_passes_nan_from_an_infinite_loca
 
 
 def test_past_the_tape_limit_an_interpreted_tape_replays_with_guards_and_batches(monkeypatch) -> None:
-    module = sys.modules["engine.compile"]
+    module = sys.modules["engine.compiler"]
     monkeypatch.setattr(module, "TAPE_LIMIT", 10)
     model, params = make_model()
     compiled = engine.compile(lambda x, y: losses.hinge(model(x), y) + 1e-4 * losses.l2(params), params)

@@ -32,7 +32,8 @@ def _uses() -> list[tuple[str, ops.Op, int]]:
     for name, op in sorted(ops.REGISTRY.items()):
         arity = len(op.domains) if not op.nary else (4 if name == "dot" else 2)
         for c in CONSTANTS if op.constant is not None else [None]:
-            used = op.with_constant(c) if c is not None else op
+            count = op.template.count("{}")  # constants of one use: clamp has two (lo, hi)
+            used = op.with_constants(*([-abs(c), abs(c)] if count == 2 else [c])) if c is not None else op
             cases.append((f"{name}" + (f"[c={c}]" if c is not None else ""), used, arity))
     return cases
 

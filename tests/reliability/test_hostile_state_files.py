@@ -307,7 +307,7 @@ _FORBIDDEN_MODULES = {"pickle", "cPickle", "_pickle", "marshal", "shelve", "dill
 _FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__"}
 # engine.compile's whole job is to compile and exec the code it generates from a traced graph; that code is made
 # of identifiers it sanitises (labels, names=), float reprs and its own templates, and it reads no file.
-_GENERATES_CODE = {"compile.py"}
+_GENERATES_CODE = {"compiler.py"}
 
 
 def test_no_module_of_engine_or_nn_imports_pickle_or_calls_eval():

@@ -1,4 +1,5 @@
-"""``engine.compile``: trace a scalar function once with Values, then replay the recorded graph as generated code.
+"""``engine.compile`` (this module is ``engine.compiler``): trace a scalar function once with Values, then replay the
+recorded graph as generated code.
 
 The compiler is a pipeline of three stages, each a function below, read top to bottom:
 
@@ -1059,9 +1060,7 @@ class _Backend:
         float_form = getattr(FLOATS, name)
         if self.name == "numpy":
             np = self.np
-            ufunc = np.frompyfunc(float_form, float_form.__code__.co_argcount
-                                  if hasattr(float_form, "__code__") else 1, 1)
-            return lambda *args: ufunc(*args).astype(np.float64)
+            return lambda *args: np.frompyfunc(float_form, len(args), 1)(*args).astype(np.float64)
         import numpy as np  # torch's CPU tensors convert to numpy; the slow, exact fallback runs there
 
         torch, device = self.torch, self.device
