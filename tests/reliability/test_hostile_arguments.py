@@ -270,7 +270,8 @@ def test_junk_argument_raises_type_or_value_error_naming_the_argument(target, ju
 # Public names that take no arguments or are not callables (nothing to feed junk to).
 _NOTHING_TO_FEED = {
     "engine.no_grad", "engine.enable_grad", "engine.detect_anomaly", "engine.is_grad_enabled",
-    "engine.AnomalyError", "engine.GradcheckError", "engine.TracingError", "nn.ACTIVATIONS", "nn.Module", "nn.Optimizer",
+    "engine.AnomalyError", "engine.GradcheckError", "engine.TracingError",
+    "nn.ACTIVATIONS", "nn.Module", "nn.Optimizer",
     "nn.init", "nn.losses", "nn.init.uniform", "nn.init.zeros", "nn.data", "nn.metrics",
 }
 
