@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 DEFAULT_OUT = Path("demos") / "out"  # where pictures go unless --out says otherwise
 
 
-def parse_args(description: str, argv: Sequence[str] | None, needs_matplotlib: bool = False) -> argparse.Namespace:
+def parse_args(description: str, argv: Sequence[str] | None, needs_matplotlib: bool = False,
+               options: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:
     """Parse a demo's command line: ``--quick`` and ``--out DIR`` (every demo takes both, so that scripts can
     run them all alike; a demo that writes nothing ignores ``--out``). ``needs_matplotlib=True`` checks for
-    matplotlib at once, so that a missing install fails before the training rather than after it.
+    matplotlib at once, so that a missing install fails before the training rather than after it. ``options``
+    adds a demo's own options to the parser.
     """
     parser = argparse.ArgumentParser(description=description.strip().splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small, fast run (the smoke tests use it)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    if options is not None:
+        options(parser)
     args = parser.parse_args(argv)
     if needs_matplotlib:
         pyplot()

@@ -2,6 +2,7 @@
 
 from engine._mode import enable_grad, is_grad_enabled, no_grad
 from engine.anomaly import AnomalyError, detect_anomaly
+from engine.compile import compile  # noqa: A004 - engine.compile is the public name (SPEC)
 from engine.drawing import draw_dot, render
 from engine.explain import explain
 from engine.explore import explore
@@ -80,6 +81,7 @@ __all__ = [
     "GradcheckError",
     "Value",
     "backward_steps",
+    "compile",
     "detect_anomaly",
     "dot",
     "draw_dot",
