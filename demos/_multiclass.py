@@ -17,6 +17,7 @@ from nn import MLP, Adam, losses, minibatches
 
 Example = tuple[Sequence[float], int]  # (features, class index)
 BACKENDS = ("python", "numpy")  # engine.compile backends the demos offer; None in code means eager
+DEFAULT_BACKEND = "numpy"  # the fastest for minibatches: one vectorised replay per batch
 
 
 def split(n: int, fractions: tuple[float, float], seed: int) -> tuple[list[int], list[int], list[int]]:

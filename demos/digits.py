@@ -27,7 +27,7 @@ from pathlib import Path
 
 from demos import _multiclass as multiclass
 from demos._common import parse_args, pyplot, save, say
-from demos._multiclass import BACKENDS, Example, Run
+from demos._multiclass import BACKENDS, DEFAULT_BACKEND, Example, Run
 from nn import MLP, accuracy
 
 SEED = 0  # seeds the split, the initial weights and the minibatch order
@@ -76,8 +76,8 @@ def _plot_misclassified(examples: Sequence[Example], predictions: Sequence[int],
 
 def _options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--compile", choices=BACKENDS, default="numpy",
-                       help="train with engine.compile on this backend (default numpy)")
+    group.add_argument("--compile", choices=BACKENDS,
+                       help=f"train with engine.compile on this backend (default {DEFAULT_BACKEND})")
     group.add_argument("--eager", action="store_true", help="train with eager chainrule (no compile)")
     parser.add_argument("--compare", action="store_true",
                         help="also train the same model eagerly and print both training times")
@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     """Train, test, plot; return ``{"test_accuracy", "predictions", "reloaded_predictions", "splits": (train, val,
     test indices), "run": Run, "eager_run": Run | None, "backend", "files": [Path]}``."""
     args = parse_args(__doc__, argv, needs_matplotlib=True, options=_options)
-    backend = None if args.eager else args.compile
+    backend = None if args.eager else args.compile or DEFAULT_BACKEND
     examples = load(QUICK_IMAGES if args.quick else None)
     epochs = QUICK_EPOCHS if args.quick else EPOCHS
     train_indices, val_indices, test_indices = multiclass.split(len(examples), FRACTIONS, SEED)
