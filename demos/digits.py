@@ -21,7 +21,6 @@ the best epoch. The test set is used once, at the end, on the model reloaded fro
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -124,12 +123,11 @@ def main(argv: Sequence[str] | None = None) -> dict:
     reloaded = MLP.load(path)
     test_inputs = [examples[i][0] for i in test_indices]
     test_labels = [examples[i][1] for i in test_indices]
-    start = time.perf_counter()
     test_scores = multiclass.scores(reloaded, test_inputs)
     test_accuracy = accuracy(test_scores, test_labels)
     reloaded_predictions = multiclass.predict(test_scores)
     print(f"test accuracy {test_accuracy:.1%} ({sum(p == y for p, y in zip(reloaded_predictions, test_labels))}"
-          f"/{len(test_labels)}) from the model reloaded from {path} ({time.perf_counter() - start:.2f} s)")
+          f"/{len(test_labels)}) from the model reloaded from {path}")
 
     matrix = multiclass.confusion_matrix(test_labels, reloaded_predictions, CLASSES)
     files = [
