@@ -974,7 +974,12 @@ def emit_tape(p: Plan) -> Program:
                     V[i] = float(x)
             LG: list = [None] * count
             for i, rule, children, constants in forward:
-                V[i], LG[i] = rule(FLOATS, *[V[c] for c in children], *constants)
+                if len(children) == 2:  # the common cases without building an argument list
+                    V[i], LG[i] = rule(FLOATS, V[children[0]], V[children[1]], *constants)
+                elif len(children) == 1:
+                    V[i], LG[i] = rule(FLOATS, V[children[0]], *constants)
+                else:
+                    V[i], LG[i] = rule(FLOATS, *[V[c] for c in children], *constants)
             for kind, left, right, expected, site in guards:
                 a = value(left, V)
                 decided = bool(a) if kind == "bool" else compare[kind](float(a), float(value(right, V)))
@@ -1057,7 +1062,9 @@ class _Backend:
             ufunc = np.frompyfunc(float_form, float_form.__code__.co_argcount
                                   if hasattr(float_form, "__code__") else 1, 1)
             return lambda *args: ufunc(*args).astype(np.float64)
-        torch, np, device = self.torch, __import__("numpy"), self.device
+        import numpy as np  # torch's CPU tensors convert to numpy; the slow, exact fallback runs there
+
+        torch, device = self.torch, self.device
 
         def call(*args: Any) -> Any:
             arrays = [a.cpu().numpy() if isinstance(a, torch.Tensor) else a for a in args]

@@ -372,3 +372,24 @@ def test_a_root_with_a_zero_seed_gradient_still_passes_nan_from_an_infinite_loca
     assert value == out.data and math.isnan(grad) == math.isnan(expected)
     compiled_root = engine.compile(lambda: x.sqrt(), [x])
     assert compiled_root.value_and_grad() == (0.0, [math.inf])
+
+
+def test_past_the_tape_limit_an_interpreted_tape_replays_with_guards_and_batches(monkeypatch) -> None:
+    module = sys.modules["engine.compile"]
+    monkeypatch.setattr(module, "TAPE_LIMIT", 10)
+    model, params = make_model()
+    compiled = engine.compile(lambda x, y: losses.hinge(model(x), y) + 1e-4 * losses.l2(params), params)
+    xs, ys = moons(12, 6)
+    expected_value, expected_grads = eager_batch(model, params, xs, ys)
+    for p in params:
+        p.grad = 0.0
+    assert_close(compiled.batch(xs, ys), expected_value)
+    assert_all_close([p.grad for p in params], expected_grads)
+    assert "flat tape" in compiled.source
+    w = Value(2.0)
+    guarded = engine.compile(lambda x: w * x * x * x if x > 0 else (w * x).relu() + x.exp(), [w])
+    for x in (2.0, -2.0, 0.5):
+        out = w * x * x * x if x > 0 else (w * x).relu() + Value(x).exp()
+        value, grads = guarded.value_and_grad(x)
+        assert_close(value, out.data)
+        assert_all_close(grads, engine.grad(out, [w]))
