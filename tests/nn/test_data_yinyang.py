@@ -48,5 +48,11 @@ def test_named_points_of_the_symbol(x, y, label):
 
 
 def test_radii_must_leave_room_for_the_dots():
-    with pytest.raises(ValueError, match="r_small < r_big / 2"):
+    with pytest.raises(ValueError, match=r"r_big / 100 <= r_small < r_big / 2"):
         data.yinyang(10, r_small=0.3, r_big=0.5)
+
+
+def test_dots_too_small_to_sample_are_refused_rather_than_searched_for_ever():
+    with pytest.raises(ValueError, match="r_small"):
+        data.yinyang(10, r_small=0.004, r_big=0.5)
+    assert len(data.yinyang(30, r_small=0.005, r_big=0.5, seed=0)) == 30  # r_big / 100 still samples
