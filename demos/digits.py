@@ -7,9 +7,16 @@ Run::
     python -m demos.digits --eager     # eager chainrule only;  --compile python: the pure-Python replay
     python -m demos.digits --quick     # 300 images, 3 epochs: the smoke test;  --out DIR: where files go
 
-It prints the split sizes, then one line per epoch (training and validation loss), the best epoch, the training
-time, and the test accuracy of the best model read back from its JSON file, and writes ``digits_losses.png``,
-``digits_confusion.png``, ``digits_misclassified.png`` and ``digits_model.json`` to ``demos/out/``.
+It prints the split sizes, the training and validation loss every 5 epochs (and at the best and the last epoch),
+the best epoch, the training time, and the test accuracy of the best model read back from its JSON file; the full
+run ends (on our machine; times vary)::
+
+    best epoch 19 (validation loss 0.0911); stopped early after epoch 29; compiled (numpy) training took 10.2 s
+    compiled (numpy) training took 10.2 s, eager 134.5 s (13.1x); epoch losses differ by at most 8.3e-17
+    test accuracy 96.4% (346/359) from the model reloaded from demos/out/digits_model.json
+
+and writes ``digits_losses.png``, ``digits_confusion.png``, ``digits_misclassified.png`` and ``digits_model.json``
+to ``demos/out/`` (the second line only with ``--compare``). A progress bar per epoch shows on a terminal.
 
 The data: the 1,797 8×8 grey-level images that ship inside scikit-learn (``load_digits``, no download; pixels
 0..16 scaled to [0, 1]), split by a seeded shuffle into 60 % training, 20 % validation, 20 % test. The model: tanh

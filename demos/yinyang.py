@@ -7,10 +7,16 @@ Run::
     python -m demos.yinyang --eager     # eager chainrule only;  --compile python: the pure-Python replay
     python -m demos.yinyang --quick     # 300 points, 3 epochs, a coarse plot: the smoke test
 
-It prints the split sizes, the training and validation loss every 10 epochs, the best epoch, the training time and
-the test accuracy of the best model read back from its JSON file, and writes ``yinyang_regions.png`` (the decision
-regions with the test points), ``yinyang_losses.png``, ``yinyang_confusion.png`` and ``yinyang_model.json`` to
-``demos/out/``.
+It prints the split sizes, the training and validation loss every 10 epochs (and at the best and the last epoch),
+the best epoch, the training time and the test accuracy of the best model read back from its JSON file; the full
+run ends (on our machine; times vary)::
+
+    best epoch 107 (validation loss 0.0569); stopped early after epoch 127; compiled (numpy) training took 40.7 s
+    compiled (numpy) training took 40.7 s, eager 775.9 s (19.0x); epoch losses differ by at most 2.7e-15
+    test accuracy 98.0% (784/800) from the model reloaded from demos/out/yinyang_model.json
+
+and writes ``yinyang_regions.png`` (the decision regions with the test points), ``yinyang_losses.png``,
+``yinyang_confusion.png`` and ``yinyang_model.json`` to ``demos/out/`` (the second line only with ``--compare``).
 
 The data set (Kriener, Göltz et al., 2021) is generated here from its definition by ``nn.data.yinyang``: points
 in a disc, class yin, yang or one of the two dots, the classes balanced, inputs (x, y, 1 - x, 1 - y). A linear

@@ -124,3 +124,12 @@ def test_missing_scikit_learn_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     with pytest.raises(ImportError, match=r"pip install 'chainrule\[demos\]'"):
         digits.load()
+
+
+def test_full_run_reaches_95_percent_test_accuracy_from_the_reloaded_model(tmp_path):
+    # the acceptance criterion of issue 20: the held-out test set, scored by the model read back from JSON
+    result = digits.main(["--out", str(tmp_path)])
+    assert result["test_accuracy"] >= 0.95
+    assert result["reloaded_predictions"] == result["predictions"]
+    train, val, test = result["splits"]
+    assert (len(train), len(val), len(test)) == (1079, 359, 359) and result["run"].seen == set(train)
