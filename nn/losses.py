@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Iterable, Sequence
 
 import engine
@@ -118,18 +119,23 @@ def bce_with_logits(logits: Scalar | Sequence[Scalar], targets: Scalar | Sequenc
     return _mean(terms)
 
 
-def _shift(logits: list[Value]) -> float:
-    """The largest logit as a constant (0.0 when it is not finite): subtracting it keeps every e^z <= 1.
+def _shift(logits: list[Value]) -> Value:
+    """The largest logit as a Value (a fold of ``engine.maximum``), clamped to the finite floats: subtracting it
+    keeps every e^z <= 1.
 
-    NB: this reads ``.data`` (via ``float``): under ``engine.compile`` that is a Python decision on traced values.
-    Once ``engine.maximum`` exists the shift can be a Value (the gradient is unchanged: softmax sums to 1).
+    It is a Value, not a number read from ``.data``, so that ``engine.compile`` traces it like any op (no Python
+    decision on traced values). The gradient is unchanged: d/dm of log Σ e^(zᵢ - m) + m is 1 - Σ softmax = 0.
+    The clamp keeps an infinite logit from making inf - inf: IEEE arithmetic then gives inf / nan as it would
+    with no shift at all.
     """
-    m = max(float(z) for z in logits)
-    return m if math.isfinite(m) else 0.0  # an infinite logit: let IEEE arithmetic give inf / nan, not inf - inf
+    m = logits[0]
+    for z in logits[1:]:
+        m = engine.maximum(m, z)
+    return m.clamp(-sys.float_info.max, sys.float_info.max)
 
 
 def _log_sum_exp(logits: list[Value]) -> Value:
-    # log Σ e^zᵢ = m + log Σ e^(zᵢ - m) with m = max zᵢ as a constant: no overflow, same gradient (softmax).
+    # log Σ e^zᵢ = m + log Σ e^(zᵢ - m) with m = max zᵢ: no overflow, same gradient (softmax).
     m = _shift(logits)
     return engine.sum([(z - m).exp() for z in logits]).log() + m
 
