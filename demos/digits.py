@@ -56,7 +56,7 @@ def load(limit: int | None = None) -> list[Example]:
         from sklearn.datasets import load_digits
     except ImportError as error:
         raise ImportError(
-            "demos.digits reads the 8×8 digits that ship inside scikit-learn: pip install 'chainrule[demos]' "
+            "demos.digits reads the 8×8 digits that ship inside scikit-learn: pip install 'chainrule[digits]' "
             "(or pip install 'scikit-learn>=1.4,<2')"
         ) from error
     digits = load_digits()
