@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from types import NotImplementedType
-from typing import Any, Literal, TypeVar, cast, overload
+from typing import Any, Literal, TypeGuard, TypeVar, cast, overload
 
 from engine import anomaly, ops
 from engine._mode import CHECK, enable_grad, state
@@ -406,7 +406,7 @@ def _empty_value_after(below: list[Value], end: _EndOfGraph) -> Value:
 # --- numbers at the boundary ------------------------------------------------------------------------
 
 
-def _is_real(x: object) -> bool:
+def _is_real(x: object) -> TypeGuard[Number]:
     if isinstance(x, numbers.Real):
         return not isinstance(x, Value)
     dtype = getattr(x, "dtype", None)  # numpy.bool_ is not registered as numbers.Real, Python's bool is
@@ -419,9 +419,9 @@ def _real(x: object, what: str) -> float:
         hint = " (use v.data, or v.detach() for a new leaf)" if isinstance(x, Value) else ""
         raise TypeError(f"{what} takes a real number (int, float or numpy scalar), got {type(x).__name__}: {x!r}{hint}")
     try:
-        return float(x)  # type: ignore[arg-type]
+        return float(x)
     except OverflowError:
-        return math.inf if x > 0 else -math.inf  # type: ignore[operator]
+        return math.inf if x > 0 else -math.inf
 
 
 def _as_float(x: Number, what: str) -> float:
@@ -491,8 +491,8 @@ def _unary(op: Op, x: Value) -> Value:
 def _binary(op: Op, x: Value | Number, y: Value | Number) -> Value | NotImplementedType:
     """``apply(op, x, y)`` for an operator; NotImplemented when an operand is not a number."""
     if x.__class__ is Value and y.__class__ is Value:  # the common case, as _unary does
-        out, local_grads = op.rule(FLOATS, x._data, y._data)
-        return _record(op, (x, y), out, local_grads)
+        out, local_grads = op.rule(FLOATS, x._data, y._data)  # pyright: ignore[reportAttributeAccessIssue]
+        return _record(op, (x, y), out, local_grads)  # pyright: ignore[reportArgumentType]
     if not (isinstance(x, Value) or _is_real(x)) or not (isinstance(y, Value) or _is_real(y)):
         return NotImplemented  # type: ignore[no-any-return]  # lets Python raise "unsupported operand type(s)"
     return apply(op, x, y)
