@@ -309,6 +309,10 @@ class Value:
     def __int__(self) -> int:
         return _convert("int", int, self)
 
+    @overload
+    def __round__(self, ndigits: None = None) -> Value: ...
+    @overload
+    def __round__(self, ndigits: int) -> float: ...
     def __round__(self, ndigits: int | None = None) -> Value | float:
         """``round(v)`` is the op ``v.round()`` (a Value, as for a PyTorch tensor); ``round(v, n)`` is the data
         rounded to n decimals, a float."""
