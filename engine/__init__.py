@@ -1,5 +1,7 @@
 """chainrule's engine: scalar ``Value`` nodes, reverse-mode gradients, gradient checks and graph drawing."""
 
+from typing import TYPE_CHECKING
+
 from engine._mode import enable_grad, is_grad_enabled, no_grad
 from engine.anomaly import AnomalyError, detect_anomaly
 from engine.drawing import draw_dot, render
@@ -99,3 +101,16 @@ __all__ = [
     "sum",
     "zero_grad",
 ]
+
+if TYPE_CHECKING:
+    __version__: str
+else:
+
+    def __getattr__(name: str) -> str:
+        # ``engine.__version__`` from the package metadata, looked up on first use (see engine._version); defined
+        # for the interpreter only, so that type checkers still reject a misspelled attribute of engine
+        if name == "__version__":
+            from engine._version import version
+
+            return version()
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
