@@ -1,22 +1,33 @@
 # Two commands on a fresh machine with only Python 3 and make:
-#   make demo   sets up .venv and runs the main job (the moons demo)
-#   make test   sets up .venv and runs the whole test suite
+#   make demo   sets up .venv with what the demo needs and runs the main job (the moons demo)
+#   make test   sets up .venv with every extra and runs the whole test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed
+# An editable install in compat mode puts this folder on sys.path (as pytest's pythonpath does), so setuptools
+# needs no import hook for the flat layout and has no caveat to print; new modules are picked up without reinstalling.
+EDITABLE := --config-settings editable_mode=compat -e
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint typecheck docs bench clean
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-demo: $(STAMP)
+# the demo needs only the demos and render extras (no test, docs or type-checking tools)
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet $(EDITABLE) '.[demos,render]'
+	touch $(DEMO_STAMP)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet $(EDITABLE) '.[dev]'
+	touch $(STAMP) $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(BIN)/python -m demos.moons
 
 test: $(STAMP)
@@ -24,9 +35,18 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict engine nn
+	$(BIN)/pyright engine nn
+	$(BIN)/python tests/typecheck_readme.py
+
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build site *.egg-info
