@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from types import NotImplementedType
-from typing import Any, Literal, TypeGuard, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard, TypeVar, cast, overload
 
 from engine import anomaly, ops
 from engine._mode import CHECK, enable_grad, state
@@ -35,16 +35,29 @@ class Value:
     ``v.requires_grad = False`` freezes a leaf: backward leaves its ``grad`` alone and optimizers skip it.
     """
 
-    __slots__ = ("_data", "grad", "_label", "_children", "_local_grads", "_operation", "requires_grad")
+    # (checkers see no slots: pyright would take the slot ``grad`` for the property declared below)
+    __slots__ = () if TYPE_CHECKING else ("_data", "grad", "_label", "_children", "_local_grads", "_operation",
+                                          "requires_grad")
 
     def __init__(self, data: Number, label: str = "") -> None:
         self._data = data if type(data) is float else _real(data, "Value()")
-        self.grad: float | None = 0.0
+        self.grad = 0.0
         self._label = label if type(label) is str else _checked_label(label)
         self._children: tuple[Value, ...] = ()
         self._local_grads: tuple[Any, ...] = ()
         self._operation: Op | None = None
         self.requires_grad = True
+
+    if TYPE_CHECKING:  # ``grad`` as type checkers see it; at run time a plain attribute (a slot)
+
+        @property
+        def grad(self) -> float:
+            """d(root)/d(self) from the last backward (leaves: summed over passes). None only between
+            ``zero_grad(set_to_none=True)`` (or ``v.grad = None``) and the next backward, which counts it as 0."""
+            ...
+
+        @grad.setter
+        def grad(self, value: float | None) -> None: ...
 
     # --- the node ---------------------------------------------------------------------------------
 
