@@ -111,37 +111,48 @@ class Value:
     # --- arithmetic: a plain number on either side becomes a constant leaf (see engine.ops) ----------
 
     def __add__(self, other: Value | Number) -> Value:
+        """x + y, a Value or a plain number on the right; d/dx = d/dy = 1."""
         return _binary(ops.ADD, self, other)
 
     def __radd__(self, other: Number) -> Value:
+        """c + x for a plain number c on the left."""
         return _binary(ops.ADD, other, self)
 
     def __sub__(self, other: Value | Number) -> Value:
+        """x - y; d/dx = 1, d/dy = -1."""
         return _binary(ops.SUB, self, other)
 
     def __rsub__(self, other: Number) -> Value:
+        """c - x for a plain number c on the left."""
         return _binary(ops.SUB, other, self)
 
     def __mul__(self, other: Value | Number) -> Value:
+        """x · y; d/dx = y, d/dy = x (``x * x`` keeps two edges to ``x``)."""
         return _binary(ops.MUL, self, other)
 
     def __rmul__(self, other: Number) -> Value:
+        """c · x for a plain number c on the left."""
         return _binary(ops.MUL, other, self)
 
     def __truediv__(self, other: Value | Number) -> Value:
+        """x / y; d/dx = 1/y, d/dy = -x/y². ``x / 0`` is ±inf and ``0 / 0`` nan (IEEE 754), never an exception."""
         if isinstance(other, Value):
             return _binary(ops.DIV, self, other)
         return _with_constant(ops.DIV_CONSTANT, self, other)
 
     def __rtruediv__(self, other: Number) -> Value:
+        """c / x for a plain number c on the left."""
         return _binary(ops.DIV, other, self)
 
     def __pow__(self, exponent: Value | Number) -> Value:
+        """x ** y, the exponent a Value or a plain number; d/dx = y·x^(y-1), d/dy = x^y·ln x. A negative base with a
+        fractional exponent is nan."""
         if isinstance(exponent, Value):
             return _binary(ops.POW, self, exponent)
         return _with_constant(ops.POW_CONSTANT, self, exponent)
 
     def __rpow__(self, base: Number) -> Value:
+        """c ** x for a plain number c as the base (``2 ** v``); d/dx = c^x·ln c."""
         return _with_constant(ops.RPOW_CONSTANT, self, base)
 
     def __neg__(self) -> Value:
@@ -161,6 +172,7 @@ class Value:
         return _binary(ops.MOD, self, other)
 
     def __rmod__(self, other: Number) -> Value:
+        """c % x for a plain number c on the left."""
         return _binary(ops.MOD, other, self)
 
     # --- functions: one line each, the op's rule is in engine.ops -----------------------------------
@@ -301,15 +313,19 @@ class Value:
     # --- comparisons and conversions: where a Value becomes a plain Python value --------------------
 
     def __lt__(self, other: Value | Number) -> bool:
+        """``x < y`` on the data: a plain bool, for counting accuracy (not recorded in the graph)."""
         return _decide("<", operator.lt, self, other)
 
     def __le__(self, other: Value | Number) -> bool:
+        """``x <= y`` on the data, a bool."""
         return _decide("<=", operator.le, self, other)
 
     def __gt__(self, other: Value | Number) -> bool:
+        """``x > y`` on the data, a bool."""
         return _decide(">", operator.gt, self, other)
 
     def __ge__(self, other: Value | Number) -> bool:
+        """``x >= y`` on the data, a bool."""
         return _decide(">=", operator.ge, self, other)
 
     def __bool__(self) -> bool:
@@ -317,9 +333,11 @@ class Value:
         return _convert("bool", bool, self)
 
     def __float__(self) -> float:
+        """``float(v)``: the data."""
         return _convert("float", float, self)
 
     def __int__(self) -> int:
+        """``int(v)``: the data truncated toward 0, as ``int(float)``."""
         return _convert("int", int, self)
 
     @overload
@@ -342,6 +360,7 @@ class Value:
         return _convert("float", float, self)
 
     def __repr__(self) -> str:
+        """``Value(data=0.5, grad=-1.25)``, plus ``label=...`` when there is one."""
         label = f", label={self._label!r}" if self._label else ""
         return f"Value(data={self._data!r}, grad={self.grad!r}{label})"
 

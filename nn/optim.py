@@ -213,6 +213,7 @@ class SGD(Optimizer):
         self._buffers: list[float | None] = [None] * len(self.params)  # made on each parameter's first update
 
     def step(self) -> None:
+        """One SGD update of every parameter that has a gradient (``grad`` None: skipped), as ``torch.optim.SGD``."""
         lr = self.current_lr()
         momentum, weight_decay = self.momentum, self.weight_decay
         if momentum == 0:
@@ -274,6 +275,7 @@ class Adam(Optimizer):
         self._updates = [0] * len(self.params)  # per parameter: how many steps moved it (torch's state["step"])
 
     def step(self) -> None:
+        """One Adam update (AdamW: with decoupled weight decay) of every parameter that has a gradient."""
         lr = self.current_lr()
         beta1, beta2 = self.betas
         eps, weight_decay = self.eps, self.weight_decay
