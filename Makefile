@@ -43,7 +43,7 @@ typecheck: $(STAMP)
 	$(BIN)/python tests/typecheck_readme.py
 
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
