@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from typing import Any, Literal, cast, overload
 
 import engine
 from engine import Value
@@ -166,6 +166,20 @@ def _rows(logits: object) -> list[Any]:
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+@overload
+def cross_entropy(
+    logits: Sequence[Scalar] | Sequence[Sequence[Scalar]],
+    target: int | Sequence[int],
+    reduction: Literal["mean", "sum"] = "mean",
+) -> Value: ...
+@overload
+def cross_entropy(
+    logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target: int | Sequence[int], reduction: Literal["none"]
+) -> list[Value]: ...
+@overload
+def cross_entropy(
+    logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target: int | Sequence[int], reduction: str = "mean"
+) -> Value | list[Value]: ...
 def cross_entropy(
     logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target: int | Sequence[int], reduction: str = "mean"
 ) -> Value | list[Value]:
