@@ -620,14 +620,10 @@ def reachable(root: Value, limit: int | None = None) -> list[Value]:
 
 
 def _reverse_topological_order(root: Value) -> list[Value]:
-    """Every node reachable from ``root``, each one before all of its children.
-
-    That is the order the chain rule needs: every path from the root to a node passes through the node's
-    parents, and they all come first, so by the node's turn its gradient is complete. The walk is depth-first
-    on an explicit stack: a node is finished after all of its children, so the finishing order puts children
-    before parents, and its reverse is the order above. It reads only the edges, never when or where a node was
-    made, so a graph unpickled in another process orders the same.
-    """
+    """Every node reachable from ``root``, each before all of its children: the chain rule's order, since by a
+    node's turn all its parents (every path from the root) have passed their part on. A depth-first walk on an
+    explicit stack finishes a node after its children; the reverse of that is the order. It reads only the edges,
+    never when or where a node was made, so a graph unpickled in another process orders the same."""
     order: list[Value] = []
     seen = {root}
     stack = [(root, iter(root._children))]
@@ -651,11 +647,9 @@ _recorded_local_grads = operator.attrgetter("_local_grads")
 def _backpropagate(
     order: list[Value], seed: Any, local_grads_of: Callable[[Value], tuple[Any, ...]] = _recorded_local_grads
 ) -> dict[Value, Any]:
-    """The chain rule, written once: ``{node: d(root)/d(node) * seed}`` for ``order =
-    _reverse_topological_order(root)``. Each node passes its finished gradient on to its children:
-    d(root)/d(child) += d(root)/d(node) * d(node)/d(child). Nodes reached only through zero gradients are
-    missing: their gradient is 0. ``local_grads_of(node)`` gives the local derivatives (default: those recorded
-    on the forward pass; ``_differentiable_local_grads`` for ``create_graph``)."""
+    """The chain rule, written once: ``{node: d(root)/d(node) * seed}`` over ``order`` (from
+    ``_reverse_topological_order``); nodes reached only through zero gradients are missing (0). ``local_grads_of``
+    gives a node's local derivatives: recorded on the forward pass, or ``_differentiable_local_grads``."""
     grads = {order[0]: seed}
     gradient_of = grads.get
     checking = state.anomaly_sites is not None

@@ -11,7 +11,9 @@ reproducible score) and no example database (failures of mutants must not be rep
 
 Kinds: ``negated`` (every local derivative times -1), ``scaled`` (times 1.01), ``swapped`` (the two operands'
 derivatives trade places; for ``DOT`` the weights' and the inputs'), ``offset`` (+0.01, for ops whose
-derivative is identically 0, where negating and scaling change nothing).
+derivative is identically 0, where negating and scaling change nothing), and ``source``: the one-line bugs of
+``SOURCE_MUTANTS`` in the code around the rules (the chain-rule loop, the zero-gradient skip's finiteness guard, kink
+branches, float forms, the create_graph math, the dot rule nn reaches), each recompiled in memory.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ SUITE = [
     "tests/engine/test_state_machine.py",
     "tests/engine/test_properties_torch.py",
     "tests/nn/test_mlp_gradient_property.py",
+    "tests/engine/test_edges.py",  # the kinks and edge values, pinned by name
 ]
 
 TWO_OPERANDS = {"ADD", "SUB", "MUL", "DIV", "POW", "DOT", "ATAN2", "MOD", "MAXIMUM", "MINIMUM", "WHERE"}  # WHERE: 3
@@ -44,6 +47,52 @@ EQUIVALENT = {
     **{(op, "negated"): f"{op.lower()}' = 0 and -0 = 0 (an offset mutant replaces it)" for op in ZERO_DERIVATIVE},
     **{(op, "scaled"): f"{op.lower()}' = 0 and 1.01 * 0 = 0 (an offset mutant replaces it)" for op in ZERO_DERIVATIVE},
 }
+
+
+# One-line bugs in the code AROUND the local derivatives: the chain-rule loop, the zero-gradient skip, kink branches,
+# the forward float forms, the create_graph math and the dot rule that nn's neurons reach. Each is
+# name -> (module, function, original text, mutated text); the function is recompiled from its mutated source IN
+# MEMORY (its registry entry and FLOATS entry follow), so no file is edited.
+SOURCE_MUTANTS = {
+    "zero-skip-unguarded": ("engine.value", "_passes_nothing", " and 0.0 * _float_sum(local_grads) == 0.0", ""),
+    "chain-rule-drops-upstream": ("engine.value", "_backpropagate", "previous + local * upstream", "previous + local"),
+    "chain-rule-overwrites": ("engine.value", "_backpropagate", "if previous is None else", "if True else"),
+    "store-leaves-overwrite": ("engine.value", "_store_gradients", "map(operator.add, starts, added)", "added"),
+    "relu-kink-strict": ("engine.ops", "_relu", "dead = x <= 0.0", "dead = x < 0.0"),
+    "abs-kink": ("engine.ops", "_abs", "num.where(x > 0.0, 1.0", "num.where(x >= 0.0, 1.0"),
+    "leaky-relu-kink": ("engine.ops", "_leaky_relu", "positive = x > 0.0", "positive = x >= 0.0"),
+    "step-kink": ("engine.ops", "_step", "x >= 0.0", "x > 0.0"),
+    "sigmoid-create-graph-as-tanh": ("engine.ops", "_sigmoid", "s = num.sigmoid(x)",
+                                     "s = num.sigmoid(x) if num is FLOATS else num.tanh(x)"),
+    "create-graph-pow-exponent": ("engine.ops", "_pow", "out * num.log(x))", "out * num.log(x) * 1.01)"),
+    "float-form-exp": ("engine.ops", "exp", "return math.exp(x)", "return math.exp(x) * (1 + 1e-9)"),
+    "float-form-softplus": ("engine.ops", "softplus", "max(x, 0.0) + math.log1p", "max(x, 0.0) + 1.001 * math.log1p"),
+    "dot-bias-derivative": ("engine.ops", "_dot", "(1.0,) * len(bias)", "(0.99,) * len(bias)"),
+    "dot-inputs-as-weights": ("engine.ops", "_dot", "xs + ws + (1.0,)", "ws + ws + (1.0,)"),
+}
+
+
+def _recompile(module_name: str, function_name: str, original_text: str, mutated_text: str) -> None:
+    """Replace ``module.function`` by the function compiled from its source with one text replaced."""
+    import importlib
+    import inspect
+    import textwrap
+
+    import engine.ops
+
+    module = importlib.import_module(module_name)
+    original = getattr(module, function_name)
+    source = textwrap.dedent(inspect.getsource(original))
+    if source.count(original_text) != 1:
+        raise RuntimeError(f"mutant text {original_text!r} is not found once in {module_name}.{function_name}")
+    scratch: dict = {}
+    exec(compile(source.replace(original_text, mutated_text), inspect.getsourcefile(original), "exec"),
+         module.__dict__, scratch)  # runs its decorators too (@float_form registers the mutant in FLOATS)
+    mutated = scratch[function_name]
+    setattr(module, function_name, mutated)
+    for op in engine.ops.REGISTRY.values():
+        if op.rule is original:
+            op.rule = mutated
 
 
 def _swap(grads: tuple) -> tuple:
@@ -80,6 +129,7 @@ def mutants() -> list[tuple[str, str]]:
         if name in ZERO_DERIVATIVE:
             kinds.append("offset")
         pairs.extend((name, kind) for kind in kinds)
+    pairs.extend((name, "source") for name in SOURCE_MUTANTS)
     return pairs
 
 
@@ -105,8 +155,11 @@ def pytest_configure(config) -> None:
     import engine.ops
 
     name, kind = spec.split(":")
-    op = getattr(engine.ops, name)
-    op.rule = _mutated(op.rule, kind)
+    if kind == "source":
+        _recompile(*SOURCE_MUTANTS[name])
+    else:
+        op = getattr(engine.ops, name)
+        op.rule = _mutated(op.rule, kind)
     base = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
     settings.register_profile(
         "mutant", parent=base, database=None, derandomize=True, print_blob=False,

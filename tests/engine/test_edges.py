@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+import engine
 from engine import Value
 
 INF, NAN = math.inf, math.nan
@@ -97,3 +98,13 @@ def test_relu_passes_the_gradient_through_at_nan_like_pytorch():
     x = Value(NAN)
     x.relu().backward()
     assert x.grad == 1.0  # PyTorch: threshold_backward keeps the gradient unless x <= 0
+
+
+def test_a_zero_gradient_times_an_infinite_local_derivative_is_nan_like_pytorch():
+    # torch: x = 0, y = log(x) * 0 gives x.grad = 0 * (1/0) = nan. Backward skips a node whose gradient is 0 only
+    # when its local derivatives are finite; without that guard x.grad would be 0.
+    x = Value(0.0)
+    y = x.log() * 0.0
+    y.backward()
+    assert math.isnan(x.grad)
+    assert math.isnan(engine.grad(x.log() * 0.0, [x])[0])
