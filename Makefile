@@ -6,9 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed
-# An editable install in compat mode puts this folder on sys.path (as pytest's pythonpath does), so setuptools
-# needs no import hook for the flat layout and has no caveat to print; new modules are picked up without reinstalling.
-EDITABLE := --config-settings editable_mode=compat -e
+# Editable install in strict mode: setuptools links the listed packages (engine, nn, demos) into build/__editable__
+# instead of installing an import hook for the flat layout, so it has no caveat to print. A new module shows up
+# there after the next install (make clean), though tests, demos and the notebook import from this folder anyway.
+EDITABLE := --config-settings editable_mode=strict -e
 
 .PHONY: venv demo test lint typecheck docs bench clean
 
