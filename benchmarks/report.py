@@ -63,6 +63,12 @@ def _timed_table(name: str, description: str, result: dict, gc_off: bool) -> Tab
         spread = floor["seconds"]
         table.notes.append(f"noise: the floor itself took {_seconds(spread['min'])}–{_seconds(spread['max'])} "
                            f"across rounds; in GC = share of the GC-on time spent in the collector (gc.callbacks).")
+    for implementation, cost in result.get("one_off", {}).items():
+        if "error" in cost:
+            table.notes.append(f"{implementation}: one-off cost not measured ({cost['error']})")
+        else:
+            table.notes.append(f"{implementation}: trace + compile once {_seconds(cost['trace_compile_s'])} = "
+                               f"{cost['eager_steps']:.2f} eager chainrule steps ({_seconds(cost['eager_step_s'])})")
     if "check" in result:
         check = result["check"]
         table.notes.append(f"checked before timing: result and {check['gradients']:,} gradients agree to 1e-12 "
@@ -88,6 +94,13 @@ def _deep_chain_table(result: dict) -> Table:
             else:
                 row.append(f"{entry['backward_ns_per_op']['median']:.0f} / {entry['forward_ns_per_op']['median']:.0f}")
         table.rows.append(row)
+    for implementation in implementations:
+        peaks = [(n, run["peak_rss_bytes"], run["compile_s"]) for n in lengths
+                 for run in result["by_length"][n][implementation].get("runs", []) if "peak_rss_bytes" in run]
+        if peaks:
+            n, peak, compile_s = peaks[-1]
+            table.notes.append(f"{implementation} at N = {n:,}: peak RSS {peak / 2**30:.2f} GiB, trace + compile "
+                               f"{compile_s:.1f} s; forward = value(), backward = value_and_grad() - value()")
     table.notes.append(f"each N runs in a fresh process per implementation under the default recursion limit "
                        f"({result['recursion_limit']}); value and dx0 gradient checked against floats to 1e-12.")
     return table
@@ -117,7 +130,9 @@ def tables(report: dict) -> list[Table]:
     for name, result in report["workloads"].items():
         if name == "mlp-step":
             out.append(_timed_table(name, f"MLP(2, [16, 16, 1]), {sizes.mlp_samples} moons samples, hinge + "
-                                          f"1e-4·L2, backward, SGD; median [min–max] of {sizes.rounds} rounds",
+                                          f"1e-4·L2, backward, SGD; per step over windows of steps "
+                                          f"0–{sizes.window_steps - 1}; "
+                                          f"median [min–max] of {sizes.rounds} rounds",
                                     result, gc_off=True))
         elif name == "wide-sum":
             out.append(_timed_table(name, f"builtin sum(w[i] * x[i] for i in range({sizes.wide_terms:_})), "

@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 from benchmarks import workloads as wl
 from benchmarks.worker import serve
 
-IMPLEMENTATIONS = ("floats", "chainrule", "tape", "micrograd", "torch")
+IMPLEMENTATIONS = ("floats", "chainrule", "tape", "micrograd", "torch", "compiled_python", "compiled_numpy",
+                   "compiled_torch")
+COMPILED = ("compiled_python", "compiled_numpy", "compiled_torch")  # engine.compile: they have a one-off cost
 FLOOR = "floats"
 RELATIVE_TOLERANCE = 1e-12
 
@@ -212,15 +214,24 @@ class Runner:
             return result
         result["check"] = {"value": checked[FLOOR][0], "gradients": len(checked[FLOOR][1]),
                            "agree": sorted(checked)}
+        if workload == "mlp-step":
+            result["one_off"] = {}
+            for name in checked:
+                if name in COMPILED:
+                    try:
+                        result["one_off"][name] = workers[name].call("one-off", workload)
+                    except WorkerError as error:
+                        result["one_off"][name] = {"error": str(error)[:300]}
+        window = self.sizes.window_steps if workload == "mlp-step" else None
         settings = [True, False] if gc_off_too else [True]
         timed = [name for name in checked]
         seconds = {(name, gc_on): [] for name in timed for gc_on in settings}
         collector = {name: [] for name in timed}  # share of the GC-on time spent in the garbage collector
         for round_index in range(self.sizes.rounds):
             for gc_on in settings:
-                names = timed if gc_on else [n for n in timed if n != "torch"]
+                names = timed if gc_on else [n for n in timed if "torch" not in n]
                 for name in _rotated(names, round_index):
-                    timing = workers[name].call("time", workload, gc_on, self.sizes.target_seconds)
+                    timing = workers[name].call("time", workload, gc_on, self.sizes.target_seconds, window)
                     seconds[name, gc_on].append(timing["seconds"])
                     if gc_on:
                         collector[name].append(timing["gc_seconds"] / timing["seconds"])

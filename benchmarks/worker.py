@@ -25,8 +25,14 @@ class _CollectorClock:
             self.seconds += time.process_time() - self._started
 
 
-def _time_calls(run, reset, repeats: int, gc_enabled: bool) -> dict:
-    """CPU seconds per call of ``run`` over ``repeats`` calls, and how many of them the collector took."""
+def _time_calls(run, reset, repeats: int, gc_enabled: bool, window: int | None = None) -> dict:
+    """CPU seconds per call of ``run`` over ``repeats`` calls, and how many of them the collector took.
+
+    With ``window`` (training steps), each of the ``repeats`` is the same window of steps from ``reset()`` (not
+    timed): every implementation times the same steps, so a fast one does not get later, cheaper steps (fewer
+    samples still active in the hinge) than a slow one."""
+    if window is not None:
+        return _time_windows(run, reset, repeats, gc_enabled, window)
     if reset is not None:
         reset()
     gc.collect()
@@ -51,6 +57,32 @@ def _time_calls(run, reset, repeats: int, gc_enabled: bool) -> dict:
     return {"seconds": elapsed / repeats, "gc_seconds": clock.seconds / repeats}
 
 
+def _time_windows(run, reset, windows: int, gc_enabled: bool, window: int) -> dict:
+    """CPU seconds per step over ``windows`` repeats of steps 0..window-1 from ``reset()``."""
+    gc.collect()
+    was_enabled = gc.isenabled()
+    clock = _CollectorClock()
+    elapsed = 0.0
+    gc.callbacks.append(clock)
+    try:
+        for _ in range(windows):
+            reset()
+            if gc_enabled:
+                gc.enable()
+            else:
+                gc.disable()
+            start = time.process_time()
+            for _ in range(window):
+                run()
+            elapsed += time.process_time() - start
+            gc.enable() if was_enabled else gc.disable()
+    finally:
+        gc.callbacks.remove(clock)
+        gc.enable() if was_enabled else gc.disable()
+    steps = windows * window
+    return {"seconds": elapsed / steps, "gc_seconds": clock.seconds / steps}
+
+
 class _Session:
     """State kept between commands: the set-up workloads and how many repeats each timed call makes."""
 
@@ -58,8 +90,10 @@ class _Session:
         self.module = module
         self.workloads: dict = {}
         self.repeats: dict = {}
+        self.arguments: dict = {}
 
     def setup(self, workload: str, *args) -> str:
+        self.arguments[workload] = args
         if workload == "mlp-step":
             self.workloads[workload] = self.module.MlpStep(*args)
         elif workload == "wide-sum":
@@ -83,13 +117,18 @@ class _Session:
             reset()
         return result
 
-    def time(self, workload: str, gc_enabled: bool, target_seconds: float) -> dict:
+    def time(self, workload: str, gc_enabled: bool, target_seconds: float, window: int | None = None) -> dict:
         run, reset = self._calls(workload)
+        window = window if reset is not None else None
         repeats = self.repeats.get(workload)
         if repeats is None:  # first call: warm up once and calibrate, so every round does the same work
-            seconds = _time_calls(run, reset, 1, gc_enabled)["seconds"]
+            seconds = _time_calls(run, reset, 1, gc_enabled, window)["seconds"] * (window or 1)
             repeats = self.repeats[workload] = max(1, round(target_seconds / max(seconds, 1e-9)))
-        return _time_calls(run, reset, repeats, gc_enabled)
+        return _time_calls(run, reset, repeats, gc_enabled, window)
+
+    def one_off(self, workload: str) -> dict:
+        """The one-off trace + compile cost, for implementations that have one (``engine.compile``)."""
+        return self.module.one_off(workload, *self.arguments[workload])
 
 
 def serve(connection: Connection, implementation: str) -> None:
@@ -119,6 +158,8 @@ def serve(connection: Connection, implementation: str) -> None:
                 result = session.check(*args)
             elif command == "time":
                 result = session.time(*args)
+            elif command == "one-off":
+                result = session.one_off(*args)
             elif command == "deep-chain":
                 result = module.deep_chain(*args)
             elif command == "memory":

@@ -37,6 +37,7 @@ class Sizes:
     rounds: int = 7
     chain_rounds: int = 3  # each deep-chain run is a fresh process per implementation and N
     target_seconds: float = 0.25  # each timed call repeats its workload until it lasts about this long
+    window_steps: int = 10  # mlp-step times windows of steps 0..9 from the initial weights, the same for all
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -46,12 +47,12 @@ class Sizes:
     @classmethod
     def quick(cls) -> Sizes:
         return cls(mlp_samples=30, memory_samples=30, wide_terms=5_000, chain_lengths=(1_000, 10_000),
-                   torch_max_chain=10_000, rounds=3, chain_rounds=1, target_seconds=0.05)
+                   torch_max_chain=10_000, rounds=3, chain_rounds=1, target_seconds=0.05, window_steps=5)
 
     @classmethod
     def tiny(cls) -> Sizes:
         return cls(mlp_samples=8, memory_samples=8, wide_terms=300, chain_lengths=(100, 2_000),
-                   torch_max_chain=2_000, rounds=2, chain_rounds=1, target_seconds=0.005)
+                   torch_max_chain=2_000, rounds=2, chain_rounds=1, target_seconds=0.005, window_steps=2)
 
 
 def mlp_shape() -> list[tuple[int, int]]:

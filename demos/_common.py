@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +16,17 @@ def parse_args(
     description: str,
     argv: Sequence[str] | None,
     needs_matplotlib: bool = False,
+    options: Callable[[argparse.ArgumentParser], None] | None = None,
     *,
     quick: bool = True,
     out: bool = True,
 ) -> argparse.Namespace:
     """Parse a demo's command line. Options: ``quick=True`` offers ``--quick`` (a small, fast run),
     ``out=True`` offers ``--out DIR`` (where the demo writes its files); a demo offers only the options that
-    change what it does. ``--help`` shows the command as a user types it (``python -m demos.moons``) and the
-    console script (``chainrule-demo moons``). ``needs_matplotlib=True`` checks for matplotlib at once, so that a
-    missing install fails before the training rather than after it.
+    change what it does. ``options`` adds a demo's own options to the parser. ``--help`` shows the command as a
+    user types it (``python -m demos.moons``) and the console script (``chainrule-demo moons``).
+    ``needs_matplotlib=True`` checks for matplotlib at once, so that a missing install fails before the training
+    rather than after it.
     """
     module = _demo_module(sys._getframe(1).f_globals)
     parser = argparse.ArgumentParser(
@@ -40,6 +42,8 @@ def parse_args(
             "--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
             help=f"folder for the files it writes (default {DEFAULT_OUT}, under the current directory)",
         )
+    if options is not None:
+        options(parser)
     args = parser.parse_args(argv)
     if needs_matplotlib:
         pyplot()

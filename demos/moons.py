@@ -3,10 +3,15 @@
 Run::
 
     python -m demos.moons            # --quick: 20 steps, coarse plot; --out DIR: where the PNGs go
+    python -m demos.moons --compile python   # or numpy: the same training replayed by engine.compile
 
 It prints the loss and accuracy every 10 steps, then the final training accuracy, the step at which it
 first reached 100 %, and the wall time of the training loop, and writes ``decision_boundary.png`` and
 ``loss_curve.png`` to ``demos/out/`` (the folder is printed last). A progress bar shows on a terminal.
+
+With ``--compile python`` (or ``numpy``) the loss of one sample is traced once with ``engine.compile`` and each step
+replays it over the 100 points with ``compiled.batch``: the printed losses are the eager ones (to 4 decimals), and
+it also trains the same model eagerly (quietly) and prints both training times.
 
 The setup is micrograd's demo, step for step: 100 points from two half circles with Gaussian noise 0.1
 (our own seeded generator, the same construction as scikit-learn's ``make_moons``; labels -1 / +1),
@@ -18,10 +23,13 @@ seeds 1, 2, 3 and 42 when we tried them).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import engine
 from demos._common import parse_args, progress, pyplot, save, say
 from engine import no_grad
 from nn import MLP, SGD, data, losses
@@ -77,6 +85,35 @@ def train(model: MLP, points: list[Point], steps: int, quiet: bool = False) -> t
     return loss_history, accuracy_history
 
 
+def train_compiled(model: MLP, points: list[Point], steps: int, backend: str = "python",
+                   quiet: bool = False) -> tuple[list[float], list[float]]:
+    """``train`` with the loss traced once by ``engine.compile(backend=...)`` ("python" or "numpy"): each step is
+    ``compiled.batch`` over the points (the mean of hinge + ``ALPHA``·L2 per point is the eager loss)."""
+    inputs = [list(x) for x, _ in points]
+    labels = [float(y) for _, y in points]
+    parameters = model.parameters()
+    names = dict(model.named_parameters())
+    loss_of_one = engine.compile(lambda x, y: losses.hinge(model(x), y) + ALPHA * losses.l2(parameters),
+                                 parameters, backend=backend, names=names)
+    score_of = engine.compile(lambda x: model(x), parameters, names=names)
+    optimizer = SGD(parameters, lr=learning_rate)
+    loss_history, accuracy_history = [], []
+    for step in progress(range(steps), total=steps, desc=f"moons ({backend})", quiet=quiet):
+        scores = [score_of.value(x) for x in inputs]  # before the step, as the eager loop's forward pass
+        optimizer.zero_grad()
+        loss = loss_of_one.batch(inputs, labels)
+        optimizer.step()
+        loss_history.append(loss)
+        accuracy_history.append(accuracy(labels, scores))
+        if step % LOG_EVERY == 0 or step == steps - 1:
+            say(f"step {step:3d}  loss {loss:.4f}  accuracy {accuracy_history[-1]:6.1%}")
+    return loss_history, accuracy_history
+
+
+def _silenced() -> contextlib.AbstractContextManager:
+    return contextlib.redirect_stdout(io.StringIO())
+
+
 def _plot_boundary(model: MLP, points: list[Point], mesh_step: float, out: Path) -> Path:
     plt = pyplot()
     xs = [x[0] for x, _ in points]
@@ -117,8 +154,10 @@ def _plot_curves(loss_history: list[float], accuracy_history: list[float], out: 
 
 def main(argv: Sequence[str] | None = None) -> dict:
     """Train, print and plot; return ``{"accuracy": final training accuracy, "first_perfect_step": int | None,
-    "losses": [...], "accuracies": [...], "steps": int, "wall_time": seconds of training, "files": [Path]}``."""
-    args = parse_args(__doc__, argv, needs_matplotlib=True)
+    "losses": [...], "accuracies": [...], "steps": int, "wall_time": seconds of training, "eager_time": seconds of
+    the eager training with ``--compile`` (else None), "files": [Path]}``."""
+    args = parse_args(__doc__, argv, needs_matplotlib=True, options=lambda parser: parser.add_argument(
+        "--compile", choices=["python", "numpy"], help="train with engine.compile on this backend"))
     steps = QUICK_STEPS if args.quick else STEPS
     points = make_moons()
     model = MLP(2, WIDTHS, activation="relu", seed=SEED)
@@ -126,8 +165,20 @@ def main(argv: Sequence[str] | None = None) -> dict:
           f"on {len(points)} moons points for {steps} steps")
 
     start = time.perf_counter()
-    loss_history, accuracy_history = train(model, points, steps, quiet=args.quick)
+    if args.compile:
+        loss_history, accuracy_history = train_compiled(model, points, steps, args.compile, quiet=args.quick)
+    else:
+        loss_history, accuracy_history = train(model, points, steps, quiet=args.quick)
     wall_time = time.perf_counter() - start
+    eager_time = None
+    if args.compile:  # the same training, eagerly and quietly, for the comparison
+        start = time.perf_counter()
+        with _silenced():
+            eager_losses, _ = train(MLP(2, WIDTHS, activation="relu", seed=SEED), points, steps, quiet=True)
+        eager_time = time.perf_counter() - start
+        same = all(f"{a:.4f}" == f"{b:.4f}" for a, b in zip(loss_history, eager_losses))
+        print(f"compiled ({args.compile}) training took {wall_time:.2f} s, eager {eager_time:.2f} s "
+              f"({eager_time / wall_time:.1f}x); losses {'equal' if same else 'DIFFER'} to 4 decimals at every step")
 
     with no_grad():
         final_accuracy = accuracy([y for _, y in points], [model(x).data for x, _ in points])
@@ -147,6 +198,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         "accuracies": accuracy_history,
         "steps": steps,
         "wall_time": wall_time,
+        "eager_time": eager_time,
         "files": files,
     }
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from engine._mode import enable_grad, is_grad_enabled, no_grad
 from engine.anomaly import AnomalyError, detect_anomaly
+from engine.compiler import TracingError, compile  # noqa: A004 - engine.compile is the public name (SPEC)
 from engine.drawing import draw_dot, render
 from engine.explain import explain
 from engine.explore import explore
@@ -97,6 +98,8 @@ __all__ = [
     "GradcheckError",
     "Value",
     "backward_steps",
+    "compile",
+    "TracingError",
     "detect_anomaly",
     "dot",
     "draw_dot",

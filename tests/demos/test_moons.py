@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from demos import moons
 from engine import no_grad
 from nn import MLP
@@ -78,3 +80,21 @@ def test_learning_rate_decays_from_1_to_0_109_like_micrograd():
 
 def test_accuracy_counts_scores_with_the_labels_sign():
     assert moons.accuracy([1, -1, 1, -1], [0.3, -2.0, -0.1, 0.5]) == 0.5
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_compiled_training_prints_the_eager_losses_and_both_times(backend, tmp_path, capsys):
+    if backend == "numpy":
+        pytest.importorskip("numpy")
+    eager = moons.main(["--quick", "--out", str(tmp_path)])
+    eager_out = capsys.readouterr().out
+    compiled = moons.main(["--quick", "--out", str(tmp_path), "--compile", backend])
+    compiled_out = capsys.readouterr().out
+    assert [f"{v:.4f}" for v in compiled["losses"]] == [f"{v:.4f}" for v in eager["losses"]]
+    assert compiled["accuracies"] == eager["accuracies"]
+    assert re.findall(r"step +\d+ +loss [0-9.]+ .*", compiled_out) == re.findall(r"step +\d+ +loss [0-9.]+ .*",
+                                                                                 eager_out)
+    timing = re.search(rf"compiled \({backend}\) training took ([0-9.]+) s, eager ([0-9.]+) s", compiled_out)
+    assert timing is not None, compiled_out
+    assert "losses equal to 4 decimals at every step" in compiled_out
+    assert compiled["eager_time"] == pytest.approx(float(timing.group(2)), abs=0.01)

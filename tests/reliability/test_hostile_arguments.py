@@ -56,6 +56,15 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("engine.dot", "ws None", lambda: engine.dot(None, [Value(1.0)]), ("ws", "weights")),
     ("engine.dot", "xs None", lambda: engine.dot([Value(1.0)], None), ("xs", "inputs")),
     ("engine.dot", "start None", lambda: engine.dot([Value(1.0)], [2.0], start=None), ("start",)),
+    ("engine.compile", "fn None", lambda: engine.compile(None), ("fn",)),
+    ("engine.compile", "params None", lambda: engine.compile(lambda x: x, None), ("params",)),
+    ("engine.compile", "params of numbers", lambda: engine.compile(lambda x: x, [1.0]), ("params",)),
+    ("engine.compile", "backend jax", lambda: engine.compile(lambda x: x, backend="jax"), ("backend",)),
+    ("engine.compile", "names a list", lambda: engine.compile(lambda x: x, names=["w"]), ("names",)),
+    ("engine.compile", "device for python", lambda: engine.compile(lambda x: x, device="cpu"), ("device",)),
+    ("engine.compile", "an argument a string", lambda: engine.compile(lambda x: x).value("1"), ("argument",)),
+    ("engine.compile", "batch columns of two lengths",
+     lambda: engine.compile(lambda x, y: x * y).batch([1.0, 2.0], [1.0]), ("columns",)),
     ("engine.grad", "output None", lambda: engine.grad(None, []), ("output",)),
     ("engine.grad", "inputs None", lambda: engine.grad(Value(1.0).exp(), None), ("inputs",)),
     ("engine.grad", "inputs of numbers", lambda: engine.grad(Value(1.0).exp(), [1.0]), ("inputs",)),
@@ -261,7 +270,8 @@ def test_junk_argument_raises_type_or_value_error_naming_the_argument(target, ju
 # Public names that take no arguments or are not callables (nothing to feed junk to).
 _NOTHING_TO_FEED = {
     "engine.no_grad", "engine.enable_grad", "engine.detect_anomaly", "engine.is_grad_enabled",
-    "engine.AnomalyError", "engine.GradcheckError", "nn.ACTIVATIONS", "nn.Module", "nn.Optimizer",
+    "engine.AnomalyError", "engine.GradcheckError", "engine.TracingError",
+    "nn.ACTIVATIONS", "nn.Module", "nn.Optimizer",
     "nn.init", "nn.losses", "nn.init.uniform", "nn.init.zeros", "nn.data", "nn.metrics",
 }
 
