@@ -1,1 +1,1 @@
-"""Runnable demos: ``python -m demos.NAME`` (each takes ``--quick``)."""
+"""Runnable demos: ``python -m demos.NAME``, or ``chainrule-demo NAME`` once ``chainrule[demos]`` is installed."""

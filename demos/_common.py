@@ -1,4 +1,4 @@
-"""What every demo shares: the command line (``--quick``, ``--out``), progress bars, and the PNG writer."""
+"""What every demo shares: the command line (``--quick``, ``--out`` where they apply), progress bars, the PNG writer."""
 
 from __future__ import annotations
 
@@ -8,25 +8,52 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-DEFAULT_OUT = Path("demos") / "out"  # where pictures go unless --out says otherwise
+DEFAULT_OUT = Path("demos") / "out"  # where pictures go unless --out says otherwise (relative to the current directory)
+CONSOLE_SCRIPT = "chainrule-demo"  # runs a demo by name: chainrule-demo moons --quick (see demos.__main__)
 
 
-def parse_args(description: str, argv: Sequence[str] | None, needs_matplotlib: bool = False,
-               options: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:
-    """Parse a demo's command line: ``--quick`` and ``--out DIR`` (every demo takes both, so that scripts can
-    run them all alike; a demo that writes nothing ignores ``--out``). ``needs_matplotlib=True`` checks for
-    matplotlib at once, so that a missing install fails before the training rather than after it. ``options``
-    adds a demo's own options to the parser.
+def parse_args(
+    description: str,
+    argv: Sequence[str] | None,
+    needs_matplotlib: bool = False,
+    options: Callable[[argparse.ArgumentParser], None] | None = None,
+    *,
+    quick: bool = True,
+    out: bool = True,
+) -> argparse.Namespace:
+    """Parse a demo's command line. Options: ``quick=True`` offers ``--quick`` (a small, fast run),
+    ``out=True`` offers ``--out DIR`` (where the demo writes its files); a demo offers only the options that
+    change what it does. ``options`` adds a demo's own options to the parser. ``--help`` shows the command as a
+    user types it (``python -m demos.moons``) and the console script (``chainrule-demo moons``).
+    ``needs_matplotlib=True`` checks for matplotlib at once, so that a missing install fails before the training
+    rather than after it.
     """
-    parser = argparse.ArgumentParser(description=description.strip().splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a small, fast run (the smoke tests use it)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    module = _demo_module(sys._getframe(1).f_globals)
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {module}",
+        description=description.strip().splitlines()[0],
+        epilog=f"also: {CONSOLE_SCRIPT} {module.rpartition('.')[2]} (installed by pip install 'chainrule[demos]')",
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keeps the commands on one line
+    )
+    if quick:
+        parser.add_argument("--quick", action="store_true", help="a small, fast run (the smoke tests use it)")
+    if out:
+        parser.add_argument(
+            "--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+            help=f"folder for the files it writes (default {DEFAULT_OUT}, under the current directory)",
+        )
     if options is not None:
         options(parser)
     args = parser.parse_args(argv)
     if needs_matplotlib:
         pyplot()
     return args
+
+
+def _demo_module(caller_globals: dict[str, Any]) -> str:
+    """The dotted name of the demo calling ``parse_args`` (``demos.moons``), also when run as ``__main__``."""
+    spec = caller_globals.get("__spec__")
+    return spec.name if spec is not None else str(caller_globals.get("__name__", "demos"))
 
 
 def progress(iterable: Iterable, total: int | None = None, desc: str = "", quiet: bool = False) -> Iterable:

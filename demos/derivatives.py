@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
     ``--quick`` and ``--out`` change nothing: it is instant and writes no files.
     """
-    parse_args(__doc__, argv)
+    parse_args(__doc__, argv, quick=False, out=False)
 
     quotient = difference_quotient()
     print(f"1. the derivative as the limit of Δy/Δx: y = x³ at x = {QUOTIENT_X:g} (exact 3x² = {3 * QUOTIENT_X**2:g})")

@@ -15,13 +15,13 @@ CHECK = "record and check"  # and run detect_anomaly's checks on them
 
 class _State(threading.local):
     grad_enabled = True  # class attributes are each new thread's defaults
-    anomaly_sites: dict | None = None  # {node: "file:line"} while detect_anomaly() is active, else None
+    anomaly_sites: dict[Any, str] | None = None  # {node: "file:line"} while detect_anomaly() is active, else None
     # What ops do with a new node, from the two switches above: None (record nothing), RECORD or CHECK. Kept by
     # update_recording() so that an op reads one thread-local attribute, not two (5 % of an MLP forward, measured).
     recording: str | None = RECORD
     # While tracing: called as decision_hook(kind, operands, result) when a comparison, bool(), float(), int(),
     # round() or a read of .data turns a Value into a plain Python value (kind names which).
-    decision_hook: Callable[[str, tuple, Any], None] | None = None
+    decision_hook: Callable[[str, tuple[Any, ...], Any], None] | None = None
 
 
 state = _State()
@@ -37,7 +37,7 @@ class _GradMode:
 
     _enabled: bool
 
-    def __new__(cls, function: Callable | None = None) -> Any:
+    def __new__(cls, function: Callable[..., Any] | None = None) -> Any:
         # bare ``@no_grad`` (no parentheses) passes the function itself: decorate it with a fresh instance
         if function is not None:
             return cls()(function)
@@ -52,7 +52,7 @@ class _GradMode:
         state.grad_enabled = self._previous
         update_recording()
 
-    def __call__(self, function: Callable) -> Callable:
+    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
         mode = type(self)
         if inspect.isgeneratorfunction(function):
             # The body of a generator runs at each next(), after the decorator returned: switch around each resume.

@@ -6,7 +6,8 @@ import math
 import os
 import sys
 from contextlib import ContextDecorator
-from typing import Any
+from types import FrameType
+from typing import Any, cast
 
 from engine._mode import state, update_recording
 
@@ -40,7 +41,7 @@ class detect_anomaly(ContextDecorator):
 
 def _creation_site() -> str:
     """The innermost frame outside the engine package: the user's line that built the node."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _ENGINE_DIR:
         frame = frame.f_back
     if frame is None:
@@ -52,10 +53,10 @@ def _data(x: Any) -> float:
     return x if isinstance(x, float) else float(x)
 
 
-def record(node: Any, op: Any, inputs: tuple, local_grads: tuple) -> None:
+def record(node: Any, op: Any, inputs: tuple[Any, ...], local_grads: tuple[Any, ...]) -> None:
     """Remember where ``node`` was built; raise if its value or a local derivative is not finite."""
     site = _creation_site()
-    state.anomaly_sites[node] = site
+    state.anomaly_sites[node] = site  # type: ignore[index]  # only called while detect_anomaly() is active
     if not math.isfinite(node._data):
         raise AnomalyError(
             f"{op.label} produced {node._data} from inputs {_show(inputs)}, built at {site}"
@@ -68,12 +69,12 @@ def record(node: Any, op: Any, inputs: tuple, local_grads: tuple) -> None:
             )
 
 
-def check_backward(node: Any, local_grads: tuple, upstream: Any) -> None:
+def check_backward(node: Any, local_grads: tuple[Any, ...], upstream: Any) -> None:
     """Raise if the gradient ``node`` sends to any child (local derivative x upstream) is not finite."""
     for index, local in enumerate(local_grads):
         flowing = _data(local) * _data(upstream)
         if not math.isfinite(flowing):
-            site = state.anomaly_sites.get(node, "<built outside detect_anomaly>")
+            site = cast(dict[Any, str], state.anomaly_sites).get(node, "<built outside detect_anomaly>")
             raise AnomalyError(
                 f"backward through {node._operation.label}: gradient to input {index} is {flowing} "
                 f"(upstream {_data(upstream)} x local {_data(local)}) at inputs "
@@ -81,5 +82,5 @@ def check_backward(node: Any, local_grads: tuple, upstream: Any) -> None:
             )
 
 
-def _show(inputs: tuple) -> str:
+def _show(inputs: tuple[Any, ...]) -> str:
     return "(" + ", ".join(repr(x) for x in inputs) + ")"

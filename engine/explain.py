@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from engine.drawing import _names_by_value, format_number, node_ids
+from engine.drawing import Names, _names_by_value, format_number, node_ids
 from engine.steps import backward_steps
 from engine.value import Value, _reverse_topological_order, grad, reachable
 
@@ -93,7 +92,7 @@ class Explanation:
                       f"more than max_paths={self.max_paths}, so here is the per-node accumulation that backward "
                       "does instead (the delta rule): each node's gradient is the sum over its parents of the "
                       "parent's gradient times the local derivative, parents first.")
-            for node_sum in self.node_sums:
+            for node_sum in self.node_sums or ():
                 node = node_sum.node
                 if not node_sum.terms:
                     rows.append((f"{self._partial(self.root, node)}", "1 (the root)"))
@@ -154,7 +153,7 @@ class Explanation:
 
 
 def explain(
-    root: Value, wrt: Value, max_paths: int = 20, names: Mapping | Iterable | None = None
+    root: Value, wrt: Value, max_paths: int = 20, names: Names | None = None
 ) -> Explanation:
     """d(root)/d(wrt) the way the seed articles derive it by hand: every path from ``wrt`` up to ``root`` as a
     product of local derivatives with their numbers, then the sum over paths next to ``engine.grad``'s value.
@@ -207,7 +206,7 @@ def _enumerate_paths(root: Value, wrt: Value, reaches: set[Value]) -> list[Chain
     if root not in reaches:
         return []
     paths = []
-    stack = [((root,), ())]
+    stack: list[tuple[tuple[Value, ...], tuple[float, ...]]] = [((root,), ())]
     while stack:
         nodes, locals_ = stack.pop()
         node = nodes[-1]
@@ -223,7 +222,7 @@ def _enumerate_paths(root: Value, wrt: Value, reaches: set[Value]) -> list[Chain
 def _node_sums(root: Value, reaches: set[Value]) -> list[NodeSum]:
     """The accumulation of ``backward_steps``, node by node, for the nodes on a path to ``wrt``."""
     steps = backward_steps(root)
-    terms: dict[Value, list] = {}
+    terms: dict[Value, list[tuple[Value, float, float]]] = {}
     for step in steps:
         for edge in step.edges:
             if edge.child in reaches:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from engine.drawing import DEFAULT_MAX_NODES, _names_by_value, draw_dot, format_number, node_ids, render
+from engine.drawing import DEFAULT_MAX_NODES, Names, _names_by_value, draw_dot, format_number, node_ids, render
 from engine.explain import _names, _wrap
-from engine.steps import backward_steps
+from engine.steps import BackwardStep, backward_steps
 from engine.value import Value, reachable
 
 PLAY_INTERVAL_MS = 900  # one step per 0.9 s when playing: long enough to read the side panel's numbers
@@ -22,7 +21,7 @@ PLAY_INTERVAL_MS = 900  # one step per 0.9 s when playing: long enough to read t
 def explore(
     root: Value,
     path: str | Path = "backprop.html",
-    names: Mapping | Iterable | None = None,
+    names: Names | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
     rankdir: str = "LR",
 ) -> Path:
@@ -53,7 +52,7 @@ def explore(
     return path
 
 
-def _data(root: Value, steps: list, names: dict[Value, str]) -> str:
+def _data(root: Value, steps: list[BackwardStep], names: dict[Value, str]) -> str:
     """The steps as JSON for the page's script; every number both in full (``repr``) and as drawn."""
     ids = node_ids(reachable(root))
     name = _names(root, names)

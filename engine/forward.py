@@ -22,7 +22,7 @@ def _leaves(primals: Sequence[Value | Number], what: str) -> list[Value]:
     return [Value(p._data if isinstance(p, Value) else _as_float(p, f"{what}[{i}]")) for i, p in enumerate(primals)]
 
 
-def _outputs(result: Any) -> tuple[list, bool]:
+def _outputs(result: Any) -> tuple[list[Any], bool]:
     """``f``'s result as a list of outputs, and whether it was a single one."""
     if isinstance(result, Value) or not hasattr(result, "__iter__"):
         return [result], True
@@ -67,7 +67,7 @@ def _push_tangents(order: list[Value], seeds: dict[Value, float]) -> dict[Value,
     return tangents
 
 
-def _run(f: Callable[..., Any], xs: list[Value]) -> tuple[list, bool, list[Value]]:
+def _run(f: Callable[..., Any], xs: list[Value]) -> tuple[list[Any], bool, list[Value]]:
     if not callable(f):
         raise TypeError(f"f must be a function of Values, got {type(f).__name__}")
     with enable_grad():  # the sweep needs the graph, also inside no_grad

@@ -30,10 +30,17 @@ import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 _INF = math.inf
 _NAN = math.nan
+
+# A rule is written once for every number system (floats, Values, generated code, arrays), so its numbers are typed
+# `Any`: a Protocol would list every elementary function of every system and still not describe code or arrays.
+Num = Any  # the number system a rule computes in: FLOATS, engine.value.VALUES, or a compiler's
+X = Any  # a number of that system: a float, a Value, an expression, an array
+Result = tuple[X, tuple[X, ...]]  # (out, local_grads): the op's value and one local derivative per input
+_Function = TypeVar("_Function", bound=Callable[..., Any])
 
 
 # --- the registry ---------------------------------------------------------------------------------
@@ -74,12 +81,12 @@ class Op:
     def __init__(
         self,
         name: str,
-        rule: Callable[..., tuple],
+        rule: Callable[..., Result],
         domains: tuple[Domain, ...] = (),
         constant: Domain | None = None,
         nary: bool = False,
         template: str = "",
-        params: tuple = (),
+        params: tuple[Any, ...] = (),
     ) -> None:
         self.name = name
         self.rule = rule
@@ -115,7 +122,7 @@ REGISTRY: dict[str, Op] = {}
 """Every op by its name: the built-in ones below and those made with ``engine.primitive``."""
 
 
-def op(name: str, rule: Callable[..., tuple], *, domains: tuple[Domain, ...] = (), constant: Domain | None = None,
+def op(name: str, rule: Callable[..., Result], *, domains: tuple[Domain, ...] = (), constant: Domain | None = None,
        nary: bool = False, label: str = "") -> Op:
     """Register ``rule`` as the op ``name`` and return it. ``label`` is how a node shows it (default ``name``;
     with a ``constant``, a template such as ``"**{}"``)."""
@@ -128,6 +135,10 @@ def op(name: str, rule: Callable[..., tuple], *, domains: tuple[Domain, ...] = (
 class Floats:
     """The number system of the forward pass: IEEE 754 floats. ``FLOATS.log(0.0)`` is ``-inf`` where
     ``math.log`` raises. Functions are attributes, added by ``@float_form`` next to the rule that needs them."""
+
+    if TYPE_CHECKING:  # the functions that @float_form adds, as checkers see them
+
+        def __getattr__(self, name: str) -> Callable[..., Any]: ...
 
     @staticmethod
     def where(condition: bool, if_true: Any, if_false: Any) -> Any:
@@ -149,7 +160,7 @@ class Floats:
 FLOATS = Floats()
 
 
-def float_form(function: Callable[..., float]) -> Callable[..., float]:
+def float_form(function: _Function) -> _Function:
     """Register ``function`` as ``FLOATS.<its name>``: the float form of an elementary function."""
     setattr(FLOATS, function.__name__, function)
     return function
@@ -169,7 +180,7 @@ def div(a: float, b: float) -> float:
         return math.copysign(_INF, a) * math.copysign(1.0, b)
 
 
-def _add(num, x, y):
+def _add(num: Num, x: X, y: X) -> Result:
     """x + y | 1, 1 | inf + -inf = nan"""
     return x + y, (1.0, 1.0)
 
@@ -177,7 +188,7 @@ def _add(num, x, y):
 ADD = op("+", _add, domains=(ANY, ANY))
 
 
-def _sub(num, x, y):
+def _sub(num: Num, x: X, y: X) -> Result:
     """x - y | 1, -1 | inf - inf = nan"""
     return x - y, (1.0, -1.0)
 
@@ -185,7 +196,7 @@ def _sub(num, x, y):
 SUB = op("-", _sub, domains=(ANY, ANY))
 
 
-def _mul(num, x, y):
+def _mul(num: Num, x: X, y: X) -> Result:
     """x y | y, x | 0 · inf = nan"""
     return x * y, (y, x)
 
@@ -193,7 +204,7 @@ def _mul(num, x, y):
 MUL = op("*", _mul, domains=(ANY, ANY))
 
 
-def _div(num, x, y):
+def _div(num: Num, x: X, y: X) -> Result:
     """x / y | 1/y, -(x/y)/y | 1/0 = inf, 0/0 = nan"""
     # d(x/y) = 1/y dx - x/y² dy, the latter as -(x/y)/y so that it does not underflow through y² (PyTorch's form)
     out = num.div(x, y)
@@ -203,7 +214,7 @@ def _div(num, x, y):
 DIV = op("/", _div, domains=(ANY, NONZERO))
 
 
-def _neg(num, x):
+def _neg(num: Num, x: X) -> Result:
     """-x | -1 | -(0.0) = -0.0"""
     return -x, (-1.0,)
 
@@ -229,10 +240,10 @@ def pow(x: float, y: float) -> float:  # noqa: A001 - the name the rules call it
         return -_INF if _is_odd_integer(y) and x < 0 else _INF
     if type(result) is complex:
         return _NAN
-    return result
+    return cast(float, result)
 
 
-def _pow(num, x, y):
+def _pow(num: Num, x: X, y: X) -> Result:
     """xʸ | y xʸ⁻¹, xʸ ln x | (-4)^0.5 = nan; d/dx = 0 at y = 0 where xʸ⁻¹ is not finite; d/dy = 0 at x = 0, y >= 0"""
     # d(x^y) = y x^(y-1) dx + x^y ln(x) dy, with PyTorch's zeros where 0·inf would give nan: dx at y = 0 (x^0 is
     # flat) where x^(y-1) is not finite (x = 0, subnormal or nan), dy at x = 0 with y >= 0. Elsewhere at y = 0 the
@@ -251,7 +262,7 @@ POW = op("**", _pow, domains=(POSITIVE, EXPONENT))
 # keep the number as a constant of the op instead, because a leaf's derivative would be wrong or alarm for nothing:
 
 
-def _pow_constant(num, x, c):
+def _pow_constant(num: Num, x: X, c: float) -> Result:
     """xᶜ (c a number: x ** 2) | c xᶜ⁻¹ (0 for c = 0) | 0 ** -1 = inf"""
     # d(x^c) = c x^(c-1). As a leaf, the exponent's derivative x^c ln(x) would be nan for x < 0 (x ** 2 at x = -3).
     return num.pow(x, c), (0.0 if c == 0 else c * num.pow(x, c - 1.0),)
@@ -260,7 +271,7 @@ def _pow_constant(num, x, c):
 POW_CONSTANT = op("pow_constant", _pow_constant, domains=(POSITIVE,), constant=EXPONENT, label="**{}")
 
 
-def _rpow_constant(num, x, c):
+def _rpow_constant(num: Num, x: X, c: float) -> Result:
     """cˣ (c a number: 2 ** x) | cˣ ln c | 0 ** x: slope 0 for x >= 0"""
     # d(c^x) = c^x ln c, 0 at c = 0 with x >= 0 as PyTorch. As a leaf, the base's derivative x c^(x-1) would be
     # inf for c = 0 and x < 1, and detect_anomaly would stop a correct program.
@@ -273,7 +284,7 @@ def _rpow_constant(num, x, c):
 RPOW_CONSTANT = op("rpow_constant", _rpow_constant, domains=(EXPONENT,), constant=POSITIVE, label="{}**")
 
 
-def _div_constant(num, x, c):
+def _div_constant(num: Num, x: X, c: float) -> Result:
     """x / c (c a number) | 1/c | x / 0 = ±inf"""
     # d(x/c) = 1/c. As a leaf, the divisor's derivative -x/c² overflows (x = 1, c = 1e-200) where x/c is finite.
     return num.div(x, c), (div(1.0, c),)
@@ -294,7 +305,7 @@ def exp(x: float) -> float:
         return _INF
 
 
-def _exp(num, x):
+def _exp(num: Num, x: X) -> Result:
     """eˣ | eˣ | exp(1000) = inf"""
     e = num.exp(x)
     return e, (e,)  # d e^x = e^x
@@ -311,7 +322,7 @@ def log(x: float) -> float:
     return -_INF if x == 0 else _NAN
 
 
-def _log(num, x):
+def _log(num: Num, x: X) -> Result:
     """ln x | 1/x | log(0) = -inf; log(x < 0) = nan"""
     return num.log(x), (num.div(1.0, x),)  # d ln x = 1/x
 
@@ -325,7 +336,7 @@ def sqrt(x: float) -> float:
     return math.sqrt(x) if x >= 0 else _NAN
 
 
-def _sqrt(num, x):
+def _sqrt(num: Num, x: X) -> Result:
     """√x | 1 / (2√x) | sqrt(0)' = inf; sqrt(x < 0) = nan"""
     root = num.sqrt(x)
     return root, (num.div(0.5, root),)  # d √x = 1 / (2√x)
@@ -346,7 +357,7 @@ def cos(x: float) -> float:
     return math.cos(x) if math.isfinite(x) else _NAN
 
 
-def _sin(num, x):
+def _sin(num: Num, x: X) -> Result:
     """sin x | cos x | sin(±inf) = nan"""
     return num.sin(x), (num.cos(x),)  # d sin = cos
 
@@ -354,7 +365,7 @@ def _sin(num, x):
 SIN = op("sin", _sin, domains=(ANY,))
 
 
-def _cos(num, x):
+def _cos(num: Num, x: X) -> Result:
     """cos x | -sin x | cos(±inf) = nan"""
     return num.cos(x), (-num.sin(x),)  # d cos = -sin
 
@@ -365,7 +376,7 @@ COS = op("cos", _cos, domains=(ANY,))
 float_form(math.tanh)  # never raises: tanh(±inf) = ±1
 
 
-def _tanh(num, x):
+def _tanh(num: Num, x: X) -> Result:
     """tanh x | 1 - tanh² x | tanh(±1000) = ±1, slope 0"""
     t = num.tanh(x)
     return t, (1.0 - t * t,)  # d tanh = 1 - tanh²
@@ -383,7 +394,7 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-def _sigmoid(num, x):
+def _sigmoid(num: Num, x: X) -> Result:
     """1 / (1 + e⁻ˣ) | σ(1 - σ) | sigmoid(±800) = 1 / 0, slope 0"""
     s = num.sigmoid(x)
     return s, (s * (1.0 - s),)  # dσ = σ(1 - σ)
@@ -400,7 +411,7 @@ def softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-def _softplus(num, x):
+def _softplus(num: Num, x: X) -> Result:
     """ln(1 + eˣ) | σ(x) | softplus(1000) = 1000, slope 1"""
     return num.softplus(x), (num.sigmoid(x),)  # d ln(1 + e^x) = σ(x)
 
@@ -411,7 +422,7 @@ SOFTPLUS = op("softplus", _softplus, domains=(ANY,))
 # --- kinks: PyTorch's minimum-norm subgradient ----------------------------------------------------
 
 
-def _relu(num, x):
+def _relu(num: Num, x: X) -> Result:
     """max(x, 0) | 1 if x > 0 else 0 | relu'(0) = 0"""
     # max(x, 0) by one comparison: nan is not <= 0, so it keeps its value and passes its gradient on (as PyTorch);
     # -0.0 becomes 0.0.
@@ -422,7 +433,7 @@ def _relu(num, x):
 RELU = op("relu", _relu, domains=(KINKED,))
 
 
-def _leaky_relu(num, x, slope):
+def _leaky_relu(num: Num, x: X, slope: float) -> Result:
     """x if x > 0 else s x | 1 if x > 0 else s | leaky_relu'(0) = s"""
     positive = x > 0.0
     return num.where(positive, x, slope * x), (num.where(positive, 1.0, slope),)
@@ -434,7 +445,7 @@ LEAKY_RELU = op("leaky_relu", _leaky_relu, domains=(KINKED,), constant=SLOPE, la
 float_form(abs)
 
 
-def _abs(num, x):
+def _abs(num: Num, x: X) -> Result:
     """abs(x) | sign x | abs'(0) = 0"""
     return num.abs(x), (num.where(x > 0.0, 1.0, num.where(x < 0.0, -1.0, 0.0)),)  # sign(x), 0 at 0
 
@@ -442,7 +453,7 @@ def _abs(num, x):
 ABS = op("abs", _abs, domains=(KINKED,))
 
 
-def _step(num, x):
+def _step(num: Num, x: X) -> Result:
     """1 if x >= 0 else 0 | 0 | step(0) = 1"""
     # Heaviside step of the perceptron: flat on both sides, so the derivative is 0 everywhere.
     return num.where(x >= 0.0, 1.0, 0.0), (0.0,)
@@ -451,7 +462,7 @@ def _step(num, x):
 STEP = op("step", _step, domains=(KINKED,))
 
 
-def _sign(num, x):
+def _sign(num: Num, x: X) -> Result:
     """1 if x >= 0 else -1 | 0 | sign(0) = 1"""
     return num.where(x >= 0.0, 1.0, -1.0), (0.0,)  # the seeds' "famous model": -1 or 1
 
@@ -462,7 +473,7 @@ SIGN = op("sign", _sign, domains=(KINKED,))
 # --- n-ary: the summation function of a neuron, one node with n children ---------------------------
 
 
-def _sum(num, *xs):
+def _sum(num: Num, *xs: X) -> Result:
     """x₁ + … + xₙ (one node) | 1 each | as +"""
     return num.sum(xs), (1.0,) * len(xs)
 
@@ -470,7 +481,7 @@ def _sum(num, *xs):
 SUM = op("Σ", _sum, domains=(ANY,), nary=True)
 
 
-def _dot(num, *inputs):
+def _dot(num: Num, *inputs: X) -> Result:
     """b + Σ wᵢxᵢ (one node) | xᵢ, wᵢ, 1 | as * and +"""
     # b + Σ wᵢxᵢ: the inputs are n weights, n inputs, then an optional bias b. d/dwᵢ = xᵢ, d/dxᵢ = wᵢ, d/db = 1.
     n = len(inputs) // 2
@@ -507,7 +518,7 @@ def tan(x: float) -> float:
     return math.tan(x) if math.isfinite(x) else _NAN
 
 
-def _tan(num, x):
+def _tan(num: Num, x: X) -> Result:
     """tan x | 1 + tan² x | tan(±inf) = nan"""
     t = num.tan(x)
     return t, (1.0 + t * t,)
@@ -519,7 +530,7 @@ float_form(_overflowing(math.sinh, "sinh", odd=True))
 float_form(_overflowing(math.cosh, "cosh"))
 
 
-def _sinh(num, x):
+def _sinh(num: Num, x: X) -> Result:
     """sinh x | cosh x | sinh(±1000) = ±inf"""
     return num.sinh(x), (num.cosh(x),)
 
@@ -527,7 +538,7 @@ def _sinh(num, x):
 SINH = op("sinh", _sinh, domains=(Domain(-5.0, 5.0),))
 
 
-def _cosh(num, x):
+def _cosh(num: Num, x: X) -> Result:
     """cosh x | sinh x | cosh(±1000) = inf"""
     return num.cosh(x), (num.sinh(x),)
 
@@ -539,7 +550,7 @@ float_form(_overflowing(math.acos, "acos"))
 float_form(math.atan)  # never raises: atan(±inf) = ±π/2
 
 
-def _asin(num, x):
+def _asin(num: Num, x: X) -> Result:
     """asin x | 1 / √(1 - x²) | asin'(±1) = inf; asin(x) = nan for abs(x) > 1"""
     return num.asin(x), (num.div(1.0, num.sqrt(1.0 - x * x)),)
 
@@ -547,7 +558,7 @@ def _asin(num, x):
 ASIN = op("asin", _asin, domains=(Domain(-0.9, 0.9),))  # off the infinite slopes at ±1
 
 
-def _acos(num, x):
+def _acos(num: Num, x: X) -> Result:
     """acos x | -1 / √(1 - x²) | acos'(±1) = -inf; acos(x) = nan for abs(x) > 1"""
     return num.acos(x), (-num.div(1.0, num.sqrt(1.0 - x * x)),)
 
@@ -555,7 +566,7 @@ def _acos(num, x):
 ACOS = op("acos", _acos, domains=(Domain(-0.9, 0.9),))
 
 
-def _atan(num, x):
+def _atan(num: Num, x: X) -> Result:
     """atan x | 1 / (1 + x²) | atan(±inf) = ±π/2, slope 0"""
     return num.atan(x), (num.div(1.0, 1.0 + x * x),)
 
@@ -576,7 +587,7 @@ def atanh(x: float) -> float:
     return _NAN
 
 
-def _asinh(num, x):
+def _asinh(num: Num, x: X) -> Result:
     """asinh x | 1 / √(x² + 1) | asinh'(±inf) = 0"""
     return num.asinh(x), (num.div(1.0, num.sqrt(x * x + 1.0)),)
 
@@ -584,7 +595,7 @@ def _asinh(num, x):
 ASINH = op("asinh", _asinh, domains=(ANY,))
 
 
-def _acosh(num, x):
+def _acosh(num: Num, x: X) -> Result:
     """acosh x | 1 / √((x - 1)(x + 1)) | acosh'(1) = inf; acosh(x < 1) = nan"""
     # (x - 1)(x + 1), not x² - 1: x² - 1 loses the digits of x - 1 near 1 (at x = 1 + 2⁻³⁰, 9 of them). Below -1 the
     # slope is finite where the value is nan, as PyTorch's.
@@ -594,7 +605,7 @@ def _acosh(num, x):
 ACOSH = op("acosh", _acosh, domains=(Domain(1.1, 10.0),))
 
 
-def _atanh(num, x):
+def _atanh(num: Num, x: X) -> Result:
     """atanh x | 1 / ((1 - x)(1 + x)) | atanh(±1) = ±inf, slope inf; atanh(x) = nan for abs(x) > 1"""
     # (1 - x)(1 + x), not 1 - x²: near ±1, 1 - x² cancels the digits that (1 - x) keeps exactly
     return num.atanh(x), (num.div(1.0, (1.0 - x) * (1.0 + x)),)
@@ -611,7 +622,7 @@ def log1p(x: float) -> float:
     return -_INF if x == -1.0 else _NAN
 
 
-def _log1p(num, x):
+def _log1p(num: Num, x: X) -> Result:
     """ln(1 + x), exact near 0 | 1 / (1 + x) | log1p(-1) = -inf; log1p(x < -1) = nan"""
     return num.log1p(x), (num.div(1.0, x + 1.0),)
 
@@ -621,7 +632,7 @@ LOG1P = op("log1p", _log1p, domains=(Domain(-0.9, 10.0),))
 float_form(_overflowing(math.expm1, "expm1"))  # overflows only upwards
 
 
-def _expm1(num, x):
+def _expm1(num: Num, x: X) -> Result:
     """eˣ - 1, exact near 0 | eˣ (as expm1 x + 1) | expm1(1000) = inf; expm1(-inf) = -1"""
     out = num.expm1(x)
     return out, (out + 1.0,)
@@ -649,7 +660,7 @@ def log10(x: float) -> float:
     return -_INF if x == 0 else _NAN
 
 
-def _log2(num, x):
+def _log2(num: Num, x: X) -> Result:
     """log₂ x | 1 / (x ln 2) | log2(0) = -inf; log2(x < 0) = nan"""
     return num.log2(x), (num.div(1.0, x * _LN2),)
 
@@ -657,7 +668,7 @@ def _log2(num, x):
 LOG2 = op("log2", _log2, domains=(Domain(1e-3, 1e3),))
 
 
-def _log10(num, x):
+def _log10(num: Num, x: X) -> Result:
     """log₁₀ x | 1 / (x ln 10) | log10(0) = -inf; log10(x < 0) = nan"""
     return num.log10(x), (num.div(1.0, x * _LN10),)
 
@@ -667,7 +678,7 @@ LOG10 = op("log10", _log10, domains=(Domain(1e-3, 1e3),))
 float_form(math.atan2)  # never raises: atan2(0, 0) = 0, atan2(±inf, ±inf) = ±π/4 or ±3π/4
 
 
-def _atan2(num, y, x):
+def _atan2(num: Num, y: X, x: X) -> Result:
     """atan2(y, x), the angle of (x, y) | x / (x² + y²), -y / (x² + y²) | 0, 0 at the origin"""
     # at the origin both slopes are 0, as PyTorch (the formula's 0/0 would be nan)
     r2 = x * x + y * y
@@ -699,7 +710,7 @@ def floor_divide(x: float, y: float) -> float:
         return div(x, y)
 
 
-def _mod(num, x, y):
+def _mod(num: Num, x: X, y: X) -> Result:
     """x % y, floored as in Python (the sign of y) | 1, -(x // y) | x % 0 = nan, slope in y -inf for x > 0"""
     # d/dy = -(x // y), not -floor(x / y): the rounded x / y can land on the next integer (1 % 0.1 is 0.0999...,
     # where 1 // 0.1 = 9 but floor(1 / 0.1) = 10). The quotient is flat, so it is a plain number in every system.
@@ -726,7 +737,7 @@ float_form(_integer_valued(math.ceil, "ceil"))
 float_form(_integer_valued(round, "round"))  # half to even, as PyTorch: round(2.5) = 2
 
 
-def _floor(num, x):
+def _floor(num: Num, x: X) -> Result:
     """⌊x⌋ | 0 | floor(±inf) = ±inf"""
     return num.floor(x), (0.0,)
 
@@ -734,7 +745,7 @@ def _floor(num, x):
 FLOOR = op("floor", _floor, domains=(Domain(0.1, 0.9),))  # between the jumps at integers
 
 
-def _ceil(num, x):
+def _ceil(num: Num, x: X) -> Result:
     """⌈x⌉ | 0 | ceil(-0.5) = -0.0"""
     return num.ceil(x), (0.0,)
 
@@ -742,7 +753,7 @@ def _ceil(num, x):
 CEIL = op("ceil", _ceil, domains=(Domain(0.1, 0.9),))
 
 
-def _round(num, x):
+def _round(num: Num, x: X) -> Result:
     """x to the nearest integer, halves to even | 0 | round(2.5) = 2, round(-0.5) = -0.0"""
     return num.round(x), (0.0,)
 
@@ -750,7 +761,7 @@ def _round(num, x):
 ROUND = op("round", _round, domains=(Domain(0.1, 0.4),))
 
 
-def _maximum(num, a, b):
+def _maximum(num: Num, a: X, b: X) -> Result:
     """max(a, b) | 1, 0 if a > b; 0, 1 if a < b; ½, ½ at a tie | nan in either gives nan, slopes 1, 1"""
     # nan in either gives nan (a + b), with gradient 1 to both; a tie splits the gradient in half (PyTorch's rules)
     out = num.where(a >= b, a, num.where(a < b, b, a + b))
@@ -762,7 +773,7 @@ def _maximum(num, a, b):
 MAXIMUM = op("maximum", _maximum, domains=(Domain(0.1, 10.0), Domain(-10.0, -0.1)))  # ties are pinned, not sampled
 
 
-def _minimum(num, a, b):
+def _minimum(num: Num, a: X, b: X) -> Result:
     """min(a, b) | 1, 0 if a < b; 0, 1 if a > b; ½, ½ at a tie | nan in either gives nan, slopes 1, 1"""
     out = num.where(a <= b, a, num.where(a > b, b, a + b))
     tie = num.eq(a, b)
@@ -773,7 +784,7 @@ def _minimum(num, a, b):
 MINIMUM = op("minimum", _minimum, domains=(Domain(-10.0, -0.1), Domain(0.1, 10.0)))
 
 
-def _clamp(num, x, lo, hi):
+def _clamp(num: Num, x: X, lo: float, hi: float) -> Result:
     """min(max(x, lo), hi) | 1 on [lo, hi] (ends included), else 0 | clamp(nan) = nan, slope 0"""
     # min(max(x, lo), hi) as PyTorch: lo > hi gives hi everywhere, nan stays nan. The slope is 1 on [lo, hi] with
     # both ends included and 0 outside (and for nan), PyTorch's rule.
@@ -785,7 +796,7 @@ def _clamp(num, x, lo, hi):
 CLAMP = op("clamp", _clamp, domains=(Domain(-2.0, 2.0),), constant=Domain(3.0, 5.0), label="clamp({}, {})")
 
 
-def _where(num, condition, a, b):
+def _where(num: Num, condition: X, a: X, b: X) -> Result:
     """a if condition ≠ 0 else b | 0, 1, 0 or 0, 0, 1 | nan as a condition picks a"""
     # the condition is a number: nonzero (nan included) picks a. Its slope is 0: it only chooses.
     pick_b = num.eq(condition, 0.0)

@@ -18,7 +18,8 @@ def _row(entry: ops.Op) -> tuple[str, str, str, str]:
             f"op {entry.name!r}: its rule {rule.__name__} needs a one-line docstring "
             f'"value | derivative(s) | edge values" for the op table, got {rule.__doc__!r}'
         )
-    return (entry.name, *(field.replace("|", "\\|") for field in fields))  # a bar inside a cell is escaped
+    value, derivatives, edges = (field.replace("|", "\\|") for field in fields)  # a bar inside a cell is escaped
+    return entry.name, value, derivatives, edges
 
 
 def table_markdown() -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from engine import ops
 from engine.value import Number, Value, apply
 
-Rule = Callable[..., tuple]  # rule(num, *inputs) -> (out, local_grads)
+Rule = Callable[..., tuple[Any, tuple[Any, ...]]]  # rule(num, *inputs) -> (out, local_grads)
 
 def primitive(name: str, *, domains: Sequence[ops.Domain] = ()) -> Callable[[Rule], Callable[..., Value]]:
     """Decorator: register ``rule(num, *inputs) -> (out, local_grads)`` as the op ``name`` and return the function
@@ -52,7 +53,7 @@ def _checked(name: str, rule: Rule) -> Rule:
     """``rule`` with its result checked in every number system: a pair, one local derivative per input."""
 
     @functools.wraps(rule)
-    def checked_rule(num: object, *inputs: object) -> tuple:
+    def checked_rule(num: object, *inputs: object) -> tuple[Any, tuple[Any, ...]]:
         result = rule(num, *inputs)
         if not (isinstance(result, tuple) and len(result) == 2):
             raise TypeError(f"primitive {name!r}: the rule must return (out, local_grads), got {result!r}")

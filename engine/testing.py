@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast, overload
 
 try:
     from hypothesis import note, reject
@@ -57,6 +58,10 @@ class Domain(ops.Domain):
         return st.floats(max(self.lo, self.gap) if self.lo >= 0 else self.lo, self.hi)
 
 
+@overload
+def _sampled(domain: ops.Domain) -> Domain: ...
+@overload
+def _sampled(domain: ops.Domain | None) -> Domain | None: ...
 def _sampled(domain: ops.Domain | None) -> Domain | None:
     return None if domain is None else Domain(domain.lo, domain.hi, domain.gap)
 
@@ -79,7 +84,7 @@ class OpSpec:
     name: str
     operands: tuple[Domain, ...]
     constant: Domain | None
-    build: Callable[[Sequence[Value], float | None, bool], Value]
+    build: Callable[[Sequence[Value], Any, bool], Value]
     nary: bool = False
     op: str = ""
 
@@ -97,7 +102,7 @@ def _sum(xs: Sequence[Value], c: float | None, flip: bool) -> Value:
 
 
 # How each op is spelled in user code, where that is not its one-line method (``x.exp()`` for ``EXP``).
-_SPELLINGS: dict[str, Callable[[Sequence[Value], float | None, bool], Value]] = {
+_SPELLINGS: dict[str, Callable[[Sequence[Value], Any, bool], Value]] = {
     "ADD": lambda xs, c, flip: xs[0] + xs[1],
     "SUB": lambda xs, c, flip: xs[0] - xs[1],
     "MUL": lambda xs, c, flip: xs[0] * xs[1],
@@ -131,11 +136,11 @@ _CONSTANT_SPELLINGS = [
 ]
 
 
-def _method(name: str) -> Callable[[Sequence[Value], float | None, bool], Value]:
+def _method(name: str) -> Callable[[Sequence[Value], Any, bool], Value]:
     return lambda xs, c, flip: getattr(xs[0], name)(*(() if c is None else (c,)))
 
 
-def _applied(op: ops.Op) -> Callable[[Sequence[Value], float | None, bool], Value]:
+def _applied(op: ops.Op) -> Callable[[Sequence[Value], Any, bool], Value]:
     return lambda xs, c, flip: apply(op, *xs)  # an engine.primitive: no method, the op applied as it is
 
 
@@ -228,7 +233,7 @@ class Expression:
         self.steps = tuple(steps)
         self.points = list(points)
 
-    def replay(self, inputs: Sequence, apply: Callable[[Step, list], object]) -> object:
+    def replay(self, inputs: Sequence[Any], apply: Callable[[Step, list[Any]], object]) -> object:
         """The output node, built by ``apply(step, operand_nodes)`` for each step in order."""
         if len(inputs) != self.n_inputs:
             raise ValueError(f"this expression takes {self.n_inputs} inputs, got {len(inputs)}")
@@ -238,7 +243,7 @@ class Expression:
         return nodes[-1]
 
     def __call__(self, *values: Value) -> Value:
-        return self.replay(values, _apply_with_engine)
+        return cast(Value, self.replay(values, _apply_with_engine))
 
     @property
     def ops(self) -> set[str]:
@@ -266,7 +271,9 @@ def _apply_with_engine(step: Step, operands: list[Value]) -> Value:
 INPUTS = Domain(-2.0, 2.0)  # where the inputs of a random expression are drawn
 
 
-def expressions(max_inputs: int = 3, max_ops: int = 6, ops: Sequence[str] | None = None) -> st.SearchStrategy:
+def expressions(
+    max_inputs: int = 3, max_ops: int = 6, ops: Sequence[str] | None = None
+) -> st.SearchStrategy[Expression]:
     """Random expression DAGs over ``ops`` (default: every op in ``OPS``), valid by construction.
 
     Draws 1..``max_inputs`` inputs in [-2, 2] and 1..``max_ops`` op nodes. Operands are any earlier nodes

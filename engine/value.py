@@ -11,13 +11,14 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from types import NotImplementedType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard, TypeVar, cast, overload
 
 from engine import anomaly, ops
 from engine._mode import CHECK, enable_grad, state
 from engine.ops import FLOATS, Op
 
 Number = float | int
+_T = TypeVar("_T")
 _data_of = operator.attrgetter("_data")  # a Value's data without the hook of the ``data`` property
 _float_sum = builtins.sum  # this module defines its own sum (one Σ node)
 
@@ -34,16 +35,29 @@ class Value:
     ``v.requires_grad = False`` freezes a leaf: backward leaves its ``grad`` alone and optimizers skip it.
     """
 
-    __slots__ = ("_data", "grad", "_label", "_children", "_local_grads", "_operation", "requires_grad")
+    # (checkers see no slots: pyright would take the slot ``grad`` for the property declared below)
+    __slots__ = () if TYPE_CHECKING else ("_data", "grad", "_label", "_children", "_local_grads", "_operation",
+                                          "requires_grad")
 
     def __init__(self, data: Number, label: str = "") -> None:
         self._data = data if type(data) is float else _real(data, "Value()")
-        self.grad: float | None = 0.0
+        self.grad = 0.0
         self._label = label if type(label) is str else _checked_label(label)
         self._children: tuple[Value, ...] = ()
-        self._local_grads: tuple = ()
+        self._local_grads: tuple[Any, ...] = ()
         self._operation: Op | None = None
         self.requires_grad = True
+
+    if TYPE_CHECKING:  # ``grad`` as type checkers see it; at run time a plain attribute (a slot)
+
+        @property
+        def grad(self) -> float:
+            """d(root)/d(self) from the last backward (leaves: summed over passes). None only between
+            ``zero_grad(set_to_none=True)`` (or ``v.grad = None``) and the next backward, which counts it as 0."""
+            ...
+
+        @grad.setter
+        def grad(self, value: float | None) -> None: ...
 
     # --- the node ---------------------------------------------------------------------------------
 
@@ -73,7 +87,7 @@ class Value:
         return self._children
 
     @property
-    def local_grads(self) -> tuple:
+    def local_grads(self) -> tuple[Any, ...]:
         """d(self)/d(child) for each child, as computed on the forward pass."""
         return self._local_grads
 
@@ -97,37 +111,48 @@ class Value:
     # --- arithmetic: a plain number on either side becomes a constant leaf (see engine.ops) ----------
 
     def __add__(self, other: Value | Number) -> Value:
+        """x + y, a Value or a plain number on the right; d/dx = d/dy = 1."""
         return _binary(ops.ADD, self, other)
 
     def __radd__(self, other: Number) -> Value:
+        """c + x for a plain number c on the left."""
         return _binary(ops.ADD, other, self)
 
     def __sub__(self, other: Value | Number) -> Value:
+        """x - y; d/dx = 1, d/dy = -1."""
         return _binary(ops.SUB, self, other)
 
     def __rsub__(self, other: Number) -> Value:
+        """c - x for a plain number c on the left."""
         return _binary(ops.SUB, other, self)
 
     def __mul__(self, other: Value | Number) -> Value:
+        """x · y; d/dx = y, d/dy = x (``x * x`` keeps two edges to ``x``)."""
         return _binary(ops.MUL, self, other)
 
     def __rmul__(self, other: Number) -> Value:
+        """c · x for a plain number c on the left."""
         return _binary(ops.MUL, other, self)
 
     def __truediv__(self, other: Value | Number) -> Value:
+        """x / y; d/dx = 1/y, d/dy = -x/y². ``x / 0`` is ±inf and ``0 / 0`` nan (IEEE 754), never an exception."""
         if isinstance(other, Value):
             return _binary(ops.DIV, self, other)
         return _with_constant(ops.DIV_CONSTANT, self, other)
 
     def __rtruediv__(self, other: Number) -> Value:
+        """c / x for a plain number c on the left."""
         return _binary(ops.DIV, other, self)
 
     def __pow__(self, exponent: Value | Number) -> Value:
+        """x ** y, the exponent a Value or a plain number; d/dx = y·x^(y-1), d/dy = x^y·ln x. A negative base with a
+        fractional exponent is nan."""
         if isinstance(exponent, Value):
             return _binary(ops.POW, self, exponent)
         return _with_constant(ops.POW_CONSTANT, self, exponent)
 
     def __rpow__(self, base: Number) -> Value:
+        """c ** x for a plain number c as the base (``2 ** v``); d/dx = c^x·ln c."""
         return _with_constant(ops.RPOW_CONSTANT, self, base)
 
     def __neg__(self) -> Value:
@@ -147,6 +172,7 @@ class Value:
         return _binary(ops.MOD, self, other)
 
     def __rmod__(self, other: Number) -> Value:
+        """c % x for a plain number c on the left."""
         return _binary(ops.MOD, other, self)
 
     # --- functions: one line each, the op's rule is in engine.ops -----------------------------------
@@ -287,15 +313,19 @@ class Value:
     # --- comparisons and conversions: where a Value becomes a plain Python value --------------------
 
     def __lt__(self, other: Value | Number) -> bool:
+        """``x < y`` on the data: a plain bool, for counting accuracy (not recorded in the graph)."""
         return _decide("<", operator.lt, self, other)
 
     def __le__(self, other: Value | Number) -> bool:
+        """``x <= y`` on the data, a bool."""
         return _decide("<=", operator.le, self, other)
 
     def __gt__(self, other: Value | Number) -> bool:
+        """``x > y`` on the data, a bool."""
         return _decide(">", operator.gt, self, other)
 
     def __ge__(self, other: Value | Number) -> bool:
+        """``x >= y`` on the data, a bool."""
         return _decide(">=", operator.ge, self, other)
 
     def __bool__(self) -> bool:
@@ -303,11 +333,17 @@ class Value:
         return _convert("bool", bool, self)
 
     def __float__(self) -> float:
+        """``float(v)``: the data."""
         return _convert("float", float, self)
 
     def __int__(self) -> int:
+        """``int(v)``: the data truncated toward 0, as ``int(float)``."""
         return _convert("int", int, self)
 
+    @overload
+    def __round__(self, ndigits: None = None) -> Value: ...
+    @overload
+    def __round__(self, ndigits: int) -> float: ...
     def __round__(self, ndigits: int | None = None) -> Value | float:
         """``round(v)`` is the op ``v.round()`` (a Value, as for a PyTorch tensor); ``round(v, n)`` is the data
         rounded to n decimals, a float."""
@@ -324,6 +360,7 @@ class Value:
         return _convert("float", float, self)
 
     def __repr__(self) -> str:
+        """``Value(data=0.5, grad=-1.25)``, plus ``label=...`` when there is one."""
         label = f", label={self._label!r}" if self._label else ""
         return f"Value(data={self._data!r}, grad={self.grad!r}{label})"
 
@@ -356,7 +393,7 @@ class Value:
 
     # --- pickle and copy --------------------------------------------------------------------------
 
-    def __reduce_ex__(self, protocol: Any) -> tuple:
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
         """Pickle (and ``copy.deepcopy``) a node with its whole graph, at any depth.
 
         Pickle would recurse once per level of the graph (a RecursionError past a few hundred). So the node that
@@ -380,7 +417,7 @@ class Value:
 
 
 class _GraphBeingPickled(threading.local):
-    nodes: set = set()  # the nodes of the graph whose flat list pickle is writing in this thread
+    nodes: set[Value] = set()  # the nodes of the graph whose flat list pickle is writing in this thread
 
 
 _graph_being_pickled = _GraphBeingPickled()
@@ -389,7 +426,7 @@ _graph_being_pickled = _GraphBeingPickled()
 class _EndOfGraph:
     """Pickled right after a graph's flat list: from there on, nodes are pickled as roots again."""
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         _graph_being_pickled.nodes = set()
         return (_EndOfGraph, ())
 
@@ -398,14 +435,14 @@ def _empty_value(*_: object) -> Value:
     return Value.__new__(Value)
 
 
-def _empty_value_after(below: list, end: _EndOfGraph) -> Value:
+def _empty_value_after(below: list[Value], end: _EndOfGraph) -> Value:
     return Value.__new__(Value)  # ``below`` is loaded by now: its only job was to be loaded first
 
 
 # --- numbers at the boundary ------------------------------------------------------------------------
 
 
-def _is_real(x: object) -> bool:
+def _is_real(x: object) -> TypeGuard[Number]:
     if isinstance(x, numbers.Real):
         return not isinstance(x, Value)
     dtype = getattr(x, "dtype", None)  # numpy.bool_ is not registered as numbers.Real, Python's bool is
@@ -418,9 +455,9 @@ def _real(x: object, what: str) -> float:
         hint = " (use v.data, or v.detach() for a new leaf)" if isinstance(x, Value) else ""
         raise TypeError(f"{what} takes a real number (int, float or numpy scalar), got {type(x).__name__}: {x!r}{hint}")
     try:
-        return float(x)  # type: ignore[arg-type]
+        return float(x)
     except OverflowError:
-        return math.inf if x > 0 else -math.inf  # type: ignore[operator]
+        return math.inf if x > 0 else -math.inf
 
 
 def _as_float(x: Number, what: str) -> float:
@@ -441,19 +478,20 @@ def _as_value(x: Value | Number) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
-def _decide(kind: str, compare: Callable, x: Value, other: object) -> Any:
+def _decide(kind: str, compare: Callable[[float, float], bool], x: Value, other: object) -> bool | NotImplementedType:
     if isinstance(other, Value):
         result = compare(x._data, other._data)
     elif _is_real(other):
         result = compare(x._data, _real(other, "comparison operand"))
     else:
-        return NotImplemented  # lets numpy arrays and others answer, or Python raise naming both types
+        # lets numpy arrays and others answer, or Python raise naming both types
+        return NotImplemented  # type: ignore[no-any-return]  # mypy types NotImplemented as Any outside dunders
     if state.decision_hook is not None:
         state.decision_hook(kind, (x, other), result)
     return result
 
 
-def _convert(kind: str, convert: Callable, x: Value) -> Any:
+def _convert(kind: str, convert: Callable[[float], _T], x: Value) -> _T:
     result = convert(x._data)
     if state.decision_hook is not None:
         state.decision_hook(kind, (x,), result)
@@ -469,7 +507,7 @@ def apply(op: Op, *inputs: Value | Number) -> Value:
     return _apply(op, inputs)
 
 
-def _apply(op: Op, inputs: tuple) -> Value:
+def _apply(op: Op, inputs: tuple[Any, ...]) -> Value:
     try:
         primals = [x._data for x in inputs]  # every input a Value: the common case
     except AttributeError:  # a plain number among them
@@ -489,23 +527,23 @@ def _unary(op: Op, x: Value) -> Value:
 def _binary(op: Op, x: Value | Number, y: Value | Number) -> Value | NotImplementedType:
     """``apply(op, x, y)`` for an operator; NotImplemented when an operand is not a number."""
     if x.__class__ is Value and y.__class__ is Value:  # the common case, as _unary does
-        out, local_grads = op.rule(FLOATS, x._data, y._data)
-        return _record(op, (x, y), out, local_grads)
+        out, local_grads = op.rule(FLOATS, x._data, y._data)  # pyright: ignore[reportAttributeAccessIssue]
+        return _record(op, (x, y), out, local_grads)  # pyright: ignore[reportArgumentType]
     if not (isinstance(x, Value) or _is_real(x)) or not (isinstance(y, Value) or _is_real(y)):
-        return NotImplemented  # lets Python raise "unsupported operand type(s)" naming both types
+        return NotImplemented  # type: ignore[no-any-return]  # lets Python raise "unsupported operand type(s)"
     return apply(op, x, y)
 
 
 def _with_constant(op: Op, x: Value, c: Number) -> Value | NotImplementedType:
     """``op`` with a plain number ``c`` as a constant of the op (see engine.ops for which ops and why)."""
     if isinstance(c, Value) or not _is_real(c):
-        return NotImplemented
+        return NotImplemented  # type: ignore[no-any-return]
     c = _real(c, "constant")
     out, local_grads = op.rule(FLOATS, x._data, c)
     return _record(op.with_constant(c), (x,), out, local_grads)
 
 
-def _record(op: Op, inputs: tuple, out: float, local_grads: tuple) -> Value:
+def _record(op: Op, inputs: tuple[Value, ...], out: float, local_grads: tuple[Any, ...]) -> Value:
     """A new node holding ``out``; when recording, it remembers ``op``, its inputs and the local derivatives."""
     node = Value(out)
     recording = state.recording
@@ -550,14 +588,14 @@ def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number], start: Value
         raise
 
 
-def _tuple_of(items: Iterable, name: str) -> tuple:
+def _tuple_of(items: Iterable[Any], name: str) -> tuple[Any, ...]:
     try:
         return tuple(items)
     except TypeError:
         raise TypeError(f"{name} must be an iterable of Values or numbers, got {type(items).__name__}") from None
 
 
-def _check_terms(terms: tuple, name: str) -> None:
+def _check_terms(terms: tuple[Any, ...], name: str) -> None:
     for index, term in enumerate(terms):
         if not (isinstance(term, Value) or _is_real(term)):
             raise TypeError(f"{name}[{index}] must be a Value or a real number, got {type(term).__name__}: {term!r}")
@@ -586,7 +624,7 @@ def _reverse_topological_order(root: Value) -> list[Value]:
     node's turn all its parents (every path from the root) have passed their part on. A depth-first walk on an
     explicit stack finishes a node after its children; the reverse of that is the order. It reads only the edges,
     never when or where a node was made, so a graph unpickled in another process orders the same."""
-    order = []
+    order: list[Value] = []
     seen = {root}
     stack = [(root, iter(root._children))]
     while stack:
@@ -606,7 +644,9 @@ def _reverse_topological_order(root: Value) -> list[Value]:
 _recorded_local_grads = operator.attrgetter("_local_grads")
 
 
-def _backpropagate(order: list[Value], seed: Any, local_grads_of: Callable = _recorded_local_grads) -> dict:
+def _backpropagate(
+    order: list[Value], seed: Any, local_grads_of: Callable[[Value], tuple[Any, ...]] = _recorded_local_grads
+) -> dict[Value, Any]:
     """The chain rule, written once: ``{node: d(root)/d(node) * seed}`` over ``order`` (from
     ``_reverse_topological_order``); nodes reached only through zero gradients are missing (0). ``local_grads_of``
     gives a node's local derivatives: recorded on the forward pass, or ``_differentiable_local_grads``."""
@@ -628,19 +668,19 @@ def _backpropagate(order: list[Value], seed: Any, local_grads_of: Callable = _re
     return grads
 
 
-def _passes_nothing(upstream: Any, local_grads: tuple) -> bool:
+def _passes_nothing(upstream: Any, local_grads: tuple[Any, ...]) -> bool:
     """A zero gradient times finite local derivatives adds only ±0.0 to the children: skip the node, so a dead relu
     or a sample the hinge ignores costs no arithmetic below it (20 % of an MLP training step, measured). nan and
     inf local derivatives still pass on (0 * inf = nan), as in PyTorch. Never true for a Value gradient."""
     return upstream.__class__ is float and upstream == 0.0 and 0.0 * _float_sum(local_grads) == 0.0
 
 
-def _differentiable_local_grads(node: Value) -> tuple:
+def _differentiable_local_grads(node: Value) -> tuple[Any, ...]:
     """The node's local derivatives as Values: its rule re-evaluated on its children (``VALUES``), so that they
     can be differentiated again (``create_graph``). The rule reads the children's data as it is now, so a graph
     whose data changed since the forward pass (the rule's value no longer matches the node's) is refused
     rather than differentiated as a mix of old and new values."""
-    operation = node._operation
+    operation = cast(Op, node._operation)  # an interior node: made by an op
     out, local_grads = operation.rule(VALUES, *node._children, *operation.params)
     now = out._data if isinstance(out, Value) else float(out)
     if not (now == node._data or (now != now and node._data != node._data)):
@@ -655,14 +695,15 @@ _ZERO_MEANS_NO_GRADIENT_YET = {None: -0.0, 0.0: -0.0}  # -0.0 + g is g exactly, 
 _grad_of = operator.attrgetter("grad")
 
 
-def _store_gradients(order: list[Value], grads: dict) -> None:
+def _store_gradients(order: list[Value], grads: dict[Value, Any]) -> None:
     """Interior nodes take this pass's gradient; leaves add it to theirs (frozen leaves excepted).
 
     Each group is written by ONE call into C (``deque(map(setattr, ...))``): no Python bytecode runs between
     reading a leaf's gradient and writing the sum, so neither another thread's backward nor a Ctrl-C can come in
     between. Accumulation is all or nothing, without a lock. A leaf whose grad is None or 0 takes the new
     gradient as it is (so -0.0 stays -0.0, as in PyTorch, whose leaves start with no gradient)."""
-    interior, leaves = [], []
+    interior: list[Value] = []
+    leaves: list[Value] = []
     for node in order:
         if node._children:
             interior.append(node)
@@ -674,7 +715,13 @@ def _store_gradients(order: list[Value], grads: dict) -> None:
     collections.deque(map(setattr, leaves, repeat("grad"), map(operator.add, starts, added)), maxlen=0)
 
 
-def grad(output: Value | Number, inputs: Sequence[Value], create_graph: bool = False) -> list:
+@overload
+def grad(output: Value | Number, inputs: Sequence[Value], create_graph: Literal[False] = False) -> list[float]: ...
+@overload
+def grad(output: Value | Number, inputs: Sequence[Value], create_graph: Literal[True]) -> list[Value]: ...
+@overload
+def grad(output: Value | Number, inputs: Sequence[Value], create_graph: bool) -> list[float] | list[Value]: ...
+def grad(output: Value | Number, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
     """d(output)/d(input) for each input, without touching any ``.grad``.
 
     Returns floats; with ``create_graph=True`` returns Values whose own graphs can be differentiated again
@@ -710,7 +757,7 @@ def zero_grad(root: Value, set_to_none: bool = False) -> None:
 # --- rules on Values, for create_graph --------------------------------------------------------------
 
 
-def _lift(name: str) -> Callable:
+def _lift(name: str) -> Callable[..., Any]:
     """``FLOATS.<name>`` made to accept Values too: on a Value it applies the op of that name (its method), so the
     result is a node that can be differentiated again; on plain numbers it is the float form."""
     float_form = getattr(FLOATS, name)
@@ -756,9 +803,9 @@ class _ValueMath:
     @staticmethod
     def floor_divide(a: Value | Number, b: Value | Number) -> float:
         # a step function: flat, so its plain value is also its differentiable form
-        return FLOATS.floor_divide(*(x._data if isinstance(x, Value) else x for x in (a, b)))
+        return cast(float, FLOATS.floor_divide(*(x._data if isinstance(x, Value) else x for x in (a, b))))
 
-    def __getattr__(self, name: str) -> Callable:
+    def __getattr__(self, name: str) -> Callable[..., Any]:
         # A float form registered after this module was imported (for an engine.primitive): on Values it is the
         # Value method of that name, or else the registered op of that name. Lifted on first use.
         if name.startswith("__") or not hasattr(FLOATS, name):

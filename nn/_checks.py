@@ -6,7 +6,7 @@ import math
 import numbers
 import reprlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from engine import Value
 
@@ -38,7 +38,7 @@ def check_real(value: Any, name: str, low: float = 0.0, high: float = math.inf) 
     """``value`` as a float in [low, high) (NaN and bools refused); else TypeError / ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {short(value)}")
-    if not low <= value < high:
+    if not low <= cast(float, value) < high:
         raise ValueError(f"{name} must be in [{low}, {high}), got {short(value)}")
     return float(value)
 
@@ -55,7 +55,7 @@ def check_inputs(x: Any, nin: int, owner: str) -> None:
         raise ValueError(f"{owner} expects {nin} inputs, got {given}")
 
 
-def bad_input(x: Sequence, owner: str) -> TypeError | None:
+def bad_input(x: Sequence[Any], owner: str) -> TypeError | None:
     """A TypeError naming the first item of ``x`` that is neither a Value nor a real number, or None."""
     for index, item in enumerate(x):
         if not isinstance(item, (Value, numbers.Real)):

@@ -112,7 +112,7 @@ def _edge_style(w: float, largest: float, show_weights: bool) -> dict[str, str]:
 def _layers_of(model: Any) -> list[list[Any]]:
     """The model as a list of layers, each a list of neurons with ``.w`` (list of Values) and ``.b`` (a Value)."""
     if hasattr(model, "layers"):
-        layers = [getattr(layer, "neurons", None) for layer in model.layers]
+        layers: list[Any] = [getattr(layer, "neurons", None) for layer in model.layers]
     elif hasattr(model, "neurons"):
         layers = [model.neurons]
     elif hasattr(model, "w") and hasattr(model, "b"):

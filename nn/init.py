@@ -66,7 +66,7 @@ def make_rng(seed: int | random.Random | None = None, name: str = "seed") -> ran
     ``None`` uses Python's global ``random`` module, exactly like micrograd, so ``random.seed(1337)``
     followed by ``MLP(2, [16, 16, 1])`` gives micrograd's demo weights.
     """
-    if seed is None or seed is random:
+    if seed is None or seed is random:  # type: ignore[comparison-overlap]  # the random module itself
         return random  # type: ignore[return-value]  # the module has the same methods as an instance
     if isinstance(seed, random.Random):
         return seed

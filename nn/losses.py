@@ -10,6 +10,7 @@ import math
 import numbers
 import sys
 from collections.abc import Iterable, Sequence
+from typing import Any, Literal, cast, overload
 
 import engine
 from engine import Value
@@ -25,7 +26,7 @@ def _is_scalar(x: object) -> bool:
 def _pairs(
     predictions: Scalar | Sequence[Scalar], targets: Scalar | Sequence[Scalar], loss: str,
     names: tuple[str, str] = ("predictions", "targets"),
-) -> list[tuple]:
+) -> list[tuple[Any, Any]]:
     """[(prediction, target), ...] from two scalars or two equal-length sequences; ``names`` are the arguments'."""
     prediction_name, target_name = names
     if _is_scalar(predictions):
@@ -47,7 +48,7 @@ def _pairs(
     return list(zip(predictions, targets))
 
 
-def _as_list(items: object, name: str, loss: str) -> list:
+def _as_list(items: Any, name: str, loss: str) -> list[Any]:
     """``items`` as a list of Values / real numbers; else TypeError naming ``name`` and the bad entry."""
     if isinstance(items, (str, bytes)):
         raise TypeError(f"{loss}: {name} must be a number, a Value or a sequence of them, got {short(items)}")
@@ -63,7 +64,7 @@ def _as_list(items: object, name: str, loss: str) -> list:
             raise TypeError(
                 f"{loss}: {name}[{index}] must be a real number or a Value, got {type(item).__name__}: {short(item)}"
             )
-    return items
+    return cast(list[Any], items)
 
 
 def _mean(terms: list[Value]) -> Value:
@@ -157,12 +158,12 @@ def _check_class(target: object, classes: int) -> int:
         raise TypeError(
             f"cross_entropy target must be a class index (int), got {type(target).__name__}: {short(target)}"
         )
-    if not 0 <= target < classes:
+    if not 0 <= cast(int, target) < classes:
         raise ValueError(f"cross_entropy target {short(target)} is out of range for {classes} classes")
     return int(target)
 
 
-def _rows(logits: object) -> list:
+def _rows(logits: object) -> list[Any]:
     if isinstance(logits, (str, bytes)) or not isinstance(logits, Iterable):
         raise TypeError(f"cross_entropy: logits must be a list of rows of class scores, got {short(logits)}")
     return list(logits)
@@ -171,6 +172,20 @@ def _rows(logits: object) -> list:
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+@overload
+def cross_entropy(
+    logits: Sequence[Scalar] | Sequence[Sequence[Scalar]],
+    target: int | Sequence[int],
+    reduction: Literal["mean", "sum"] = "mean",
+) -> Value: ...
+@overload
+def cross_entropy(
+    logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target: int | Sequence[int], reduction: Literal["none"]
+) -> list[Value]: ...
+@overload
+def cross_entropy(
+    logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target: int | Sequence[int], reduction: str = "mean"
+) -> Value | list[Value]: ...
 def cross_entropy(
     logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target: int | Sequence[int], reduction: str = "mean"
 ) -> Value | list[Value]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from typing import Any
 
 from engine import Value
 from nn._checks import short
@@ -25,16 +26,17 @@ def accuracy(predictions: Sequence[Scalar] | Sequence[Sequence[Scalar]], targets
     - binary: ``predictions`` are single scores (logits, margins) and ``targets`` labels -1 / +1 or 0 / 1; a
       score is right when ``(score > 0) == (target > 0)`` (micrograd's rule). For probabilities pass ``p - 0.5``.
     """
-    predictions, targets = list(predictions), list(targets)
-    if len(predictions) != len(targets):
-        raise ValueError(f"accuracy: got {len(predictions)} predictions but {len(targets)} targets")
-    if not predictions:
+    scores: list[Any] = list(predictions)  # single scores, or rows of class scores
+    targets = list(targets)
+    if len(scores) != len(targets):
+        raise ValueError(f"accuracy: got {len(scores)} predictions but {len(targets)} targets")
+    if not scores:
         raise ValueError("accuracy: needs at least one prediction")
-    if isinstance(predictions[0], (Value, numbers.Real)):
-        right = sum((float(score) > 0) == (target > 0) for score, target in zip(predictions, targets))
+    if isinstance(scores[0], (Value, numbers.Real)):
+        right = sum((float(score) > 0) == (target > 0) for score, target in zip(scores, targets))
     else:
         for index, target in enumerate(targets):
             if isinstance(target, bool) or not isinstance(target, numbers.Integral):
                 raise TypeError(f"accuracy: targets[{index}] must be a class index, got {short(target)}")
-        right = sum(_argmax(row) == target for row, target in zip(predictions, targets))
-    return right / len(predictions)
+        right = sum(_argmax(row) == target for row, target in zip(scores, targets))
+    return right / len(scores)

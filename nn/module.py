@@ -7,7 +7,7 @@ import numbers
 import os
 import random
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeGuard, TypeVar, cast
 
 from engine import Value, dot
 from nn import init as _init
@@ -15,6 +15,7 @@ from nn import serialization
 from nn._checks import bad_input, check_inputs, check_int, short
 
 Activation = Callable[[Value], Value]
+_M = TypeVar("_M", bound="Module")
 
 # Activation names and the Value method each applies; "linear" applies nothing (no extra node).
 ACTIVATIONS: dict[str, Activation | None] = {
@@ -51,7 +52,7 @@ def _check_size(value: Any, name: str) -> int:
     return check_int(value, name, minimum=1)
 
 
-def _is_size(value: Any) -> bool:
+def _is_size(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
@@ -62,11 +63,11 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def _check_length(x: Sequence, nin: int, owner: str) -> None:
+def _check_length(x: Sequence[Any], nin: int, owner: str) -> None:
     check_inputs(x, nin, owner)
 
 
-def _as_values(x: Sequence, owner: str) -> list[Value]:
+def _as_values(x: Sequence[Any], owner: str) -> list[Value]:
     # Once per forward, so that every neuron of a layer shares the same input leaves.
     try:
         return [v if isinstance(v, Value) else Value(v) for v in x]
@@ -125,7 +126,7 @@ class Module:
                 continue
             visited.add(id(item))
             if children is None:
-                yield name, item
+                yield name, cast(Value, item)  # only a Value has no children
                 continue
             prefix = f"{name}." if name else ""
             stack.extend((prefix + key, child) for key, child in reversed(children))
@@ -192,14 +193,14 @@ class Module:
                 raise ValueError(f"state_dict[{name!r}] is too large for a float: {short(data)}") from None
         return updates
 
-    def save(self, path: str | bytes | os.PathLike) -> None:
+    def save(self, path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> None:
         """Write the model (its class, constructor arguments and weights) to ``path`` as JSON, atomically, with
         the permissions ``open(path, "w")`` would give (see ``nn.serialization``)."""
         document = serialization.model_document(type(self).__name__, self._file_config(), self.state_dict())
         serialization.write_json(path, document)
 
     @classmethod
-    def load(cls, path: str | bytes | os.PathLike) -> Module:
+    def load(cls: type[_M], path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> _M:
         """A new model built from a file written by ``save`` (``MLP.load(path)``)."""
         document = serialization.read_model(path)
         path = serialization.check_path(path)
@@ -228,7 +229,7 @@ class Module:
             parameter.data = data
         return module
 
-    def load_weights(self, path: str | bytes | os.PathLike, strict: bool = True) -> None:
+    def load_weights(self, path: str | bytes | os.PathLike[str] | os.PathLike[bytes], strict: bool = True) -> None:
         """Load the weights of a file written by ``save`` into THIS model; it is unchanged if anything fails."""
         document = serialization.read_model(path)
         config = document["config"]
@@ -313,8 +314,7 @@ class Neuron(Module):
     def __call__(self, x: Sequence[Value | float]) -> Value:
         """The neuron's output for one input vector of ``nin`` numbers or Values."""
         _check_length(x, self.nin, type(self).__name__)
-        x = tuple(_as_values(x, type(self).__name__))
-        return self._forward(x)
+        return self._forward(tuple(_as_values(x, type(self).__name__)))
 
     def _forward(self, x: tuple[Value, ...]) -> Value:
         out = dot(self.w, x, start=self.b)
@@ -382,6 +382,9 @@ class MLP(Module):
     ``output_activation``. ``seed`` is an int, a ``random.Random`` or None (Python's global ``random``, like
     micrograd). Calling the model on ``nin`` numbers or Values returns a Value when the last layer has one
     neuron, else a list.
+
+    For type checkers, which cannot see the last layer's width, ``model.scalar(x)`` is typed ``Value`` and
+    ``model.vector(x)`` is typed ``list[Value]``; ``model(x)`` is typed ``Value | list[Value]``.
     """
 
     def __init__(
@@ -417,11 +420,27 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         """The network's output: a Value when the last layer has one neuron, else a list."""
+        outputs = self.vector(x)
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def scalar(self, x: Sequence[Value | float]) -> Value:
+        """The output of a network whose last layer has one neuron, typed ``Value``: ``model(x)`` for type checkers.
+
+        TypeError when the last layer has more than one neuron (use ``vector``)."""
+        if self.nouts[-1] != 1:
+            raise TypeError(
+                f"MLP.scalar() needs a last layer of one neuron, this model's has {self.nouts[-1]}; "
+                "use model.vector(x) for a list of outputs"
+            )
+        return self.vector(x)[0]
+
+    def vector(self, x: Sequence[Value | float]) -> list[Value]:
+        """The outputs of the last layer as a list, even of one Value (as ``Layer`` returns), typed ``list[Value]``."""
         _check_length(x, self.nin, "MLP")
-        x = _as_values(x, "MLP")
+        values = _as_values(x, "MLP")
         for layer in self.layers:
-            x = layer._forward(x)
-        return x[0] if len(x) == 1 else x
+            values = layer._forward(values)
+        return values
 
     def _config(self) -> dict[str, Any]:
         config = {
@@ -439,7 +458,7 @@ class MLP(Module):
         nin, nouts = config.get("nin"), config.get("nouts")
         if not _is_size(nin) or not isinstance(nouts, list) or not all(_is_size(width) for width in nouts):
             return None  # the constructor will say what is wrong
-        sizes = [nin, *nouts]
+        sizes: list[int] = [nin, *nouts]
         return sum((fan_in + 1) * nout for fan_in, nout in zip(sizes, sizes[1:]))
 
     def __repr__(self) -> str:

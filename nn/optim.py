@@ -138,7 +138,7 @@ class Optimizer:
             setattr(self, name, value)
         self.steps = steps
 
-    def _check_state_entry(self, name: str, values: Any) -> list:
+    def _check_state_entry(self, name: str, values: Any) -> list[Any]:
         if not isinstance(values, list) or len(values) != len(self.params):
             raise ValueError(f"optimizer state_dict['state'][{name!r}] must be a list of {len(self.params)} entries")
         kind = self._state_kinds()[name]
@@ -173,7 +173,7 @@ class Optimizer:
                 checked[key] = _check_number(value, name)
         return checked
 
-    def _state(self) -> dict[str, list]:
+    def _state(self) -> dict[str, list[Any]]:
         """Per-parameter state lists by name (stored as ``self._<name>``)."""
         return {}
 
@@ -213,6 +213,7 @@ class SGD(Optimizer):
         self._buffers: list[float | None] = [None] * len(self.params)  # made on each parameter's first update
 
     def step(self) -> None:
+        """One SGD update of every parameter that has a gradient (``grad`` None: skipped), as ``torch.optim.SGD``."""
         lr = self.current_lr()
         momentum, weight_decay = self.momentum, self.weight_decay
         if momentum == 0:
@@ -235,7 +236,7 @@ class SGD(Optimizer):
             p.data -= lr * (g + momentum * buffer if self.nesterov else buffer)
         self.steps += 1
 
-    def _state(self) -> dict[str, list]:
+    def _state(self) -> dict[str, list[Any]]:
         return {"buffers": self._buffers}
 
     def _state_kinds(self) -> dict[str, type]:
@@ -274,6 +275,7 @@ class Adam(Optimizer):
         self._updates = [0] * len(self.params)  # per parameter: how many steps moved it (torch's state["step"])
 
     def step(self) -> None:
+        """One Adam update (AdamW: with decoupled weight decay) of every parameter that has a gradient."""
         lr = self.current_lr()
         beta1, beta2 = self.betas
         eps, weight_decay = self.eps, self.weight_decay
@@ -298,7 +300,7 @@ class Adam(Optimizer):
             p.data -= step_size * _divide(m[i], denominator)
         self.steps += 1
 
-    def _state(self) -> dict[str, list]:
+    def _state(self) -> dict[str, list[Any]]:
         return {"first_moments": self._first_moments, "second_moments": self._second_moments, "updates": self._updates}
 
     def _state_kinds(self) -> dict[str, type]:

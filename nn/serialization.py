@@ -41,7 +41,7 @@ def check_path(path: Any) -> str:
 # --- writing ----------------------------------------------------------------------------------------
 
 
-def write_json(path: str | bytes | os.PathLike, document: Any) -> None:
+def write_json(path: str | bytes | os.PathLike[str] | os.PathLike[bytes], document: Any) -> None:
     """Write ``document`` to ``path`` as JSON, atomically and with the permissions ``open(path, "w")`` would give.
 
     Raises PermissionError naming the file when ``open`` could not write it (e.g. a read-only file).
@@ -157,7 +157,7 @@ class _DuplicateKey(ValueError):
     pass
 
 
-def read_json(path: str | bytes | os.PathLike) -> Any:
+def read_json(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> Any:
     """The JSON document in ``path``; ValueError naming the file for bad UTF-8, bad JSON or a duplicated key."""
     path = check_path(path)
     with open(path, "rb") as file:
@@ -183,7 +183,7 @@ def model_document(class_name: str, config: dict[str, Any] | None, state_dict: d
     return {"format": FORMAT, "version": VERSION, "class": class_name, "config": config, "state_dict": state_dict}
 
 
-def read_model(path: str | bytes | os.PathLike) -> dict[str, Any]:
+def read_model(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> dict[str, Any]:
     """The checked contents of a model file: format, version, class, config and state_dict."""
     document = read_json(path)
     path = check_path(path)

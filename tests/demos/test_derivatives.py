@@ -6,7 +6,7 @@ from demos import derivatives
 
 
 def test_partial_derivatives_of_x_squared_plus_cos_y_are_2x_and_minus_sin_y():
-    result = derivatives.main(["--quick"])
+    result = derivatives.main([])
     assert len(result["partials"]) == len(derivatives.POINTS)
     for (x, y), row in zip(derivatives.POINTS, result["partials"]):
         assert row[0] == x and row[1] == y
