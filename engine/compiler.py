@@ -1562,7 +1562,7 @@ class Compiled:
         """(fn(*args), [d fn / d p for p in params]) without touching any ``.grad``."""
         return self._run_one(args, True)
 
-    def batch(self, *columns: Sequence, reduce: str = "mean") -> float:
+    def batch(self, *columns: Sequence[Any], reduce: str = "mean") -> float:
         """``fn`` per sample over equal-length ``columns`` (sample i is ``fn(columns[0][i], columns[1][i], ...)``);
         returns the mean (``reduce="mean"``) or the sum (``"sum"``) and adds its gradient into ``p.grad``."""
         if reduce not in ("mean", "sum"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from nn import init as _init
 from nn._checks import check_int, check_real, short
@@ -39,6 +39,16 @@ def moons(n_points: int = 100, noise: float = 0.1, seed: int | random.Random = 0
     if shuffle:
         rng.shuffle(points)
     return points
+
+
+@overload
+def minibatches(data: int, batch_size: int, rng: int | random.Random | None = None, shuffle: bool = True,
+                drop_last: bool = False) -> Iterator[list[int]]: ...
+
+
+@overload
+def minibatches(data: Sequence[Item], batch_size: int, rng: int | random.Random | None = None, shuffle: bool = True,
+                drop_last: bool = False) -> Iterator[list[Item]]: ...
 
 
 def minibatches(

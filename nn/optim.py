@@ -67,7 +67,7 @@ class Optimizer:
         if not callable(lr):
             _check_number(lr, "lr")
         self.lr = lr
-        self.steps = 0  # number of step() calls so far
+        self.steps: int = 0  # number of step() calls so far
 
     def current_lr(self) -> float:
         """The learning rate the next ``step()`` uses: ``lr`` or ``lr(steps)``, checked."""
