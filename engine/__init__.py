@@ -1,5 +1,6 @@
 """chainrule's engine: scalar ``Value`` nodes, reverse-mode gradients, gradient checks and graph drawing.
 
+>>> import engine
 >>> from engine import Value
 >>> x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.5, label="b")
 >>> y = (w * x + b).tanh()  # a neuron: w·x + b, then tanh
@@ -10,9 +11,10 @@
 [1.5729, -2.3593]
 
 Also here: ``no_grad`` / ``enable_grad``, ``grad(..., create_graph=True)`` for higher derivatives, ``jvp``,
-``jacobian``, ``hessian``, ``gradcheck``, ``detect_anomaly``, ``draw_dot`` / ``render`` (the graph as a picture),
-``explain`` (a derivative as a sum over paths), the op functions (``engine.tanh(x)``...) and ``primitive`` (your
-own op). Property-testing helpers are in ``engine.testing`` (needs Hypothesis). The API reference: ``make docs``.
+``jacobian``, ``hessian``, ``compile`` (trace once, replay as generated code), ``gradcheck``, ``detect_anomaly``,
+``draw_dot`` / ``render`` (the graph as a picture), ``explain`` (a derivative as a sum over paths), the op functions
+(``engine.tanh(x)``...) and ``primitive`` (your own op). Property-testing helpers are in ``engine.testing`` (needs
+Hypothesis). The API reference: ``make docs``.
 """
 
 from typing import TYPE_CHECKING

@@ -28,10 +28,11 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from types import FrameType
+from typing import Any, cast
 
 from engine._mode import state
-from engine.ops import FLOATS
+from engine.ops import FLOATS, Op
 from engine.value import Value, _reverse_topological_order, grad
 
 __all__ = ["Compiled", "TracingError", "compile", "emit_arrays", "emit_python", "plan", "trace"]
@@ -78,22 +79,22 @@ class _Expr:
         other = _symbol(other)
         return _Expr("op", operator, other, self) if swapped else _Expr("op", operator, self, other)
 
-    def __add__(self, other): return self._binary("+", other)
-    def __radd__(self, other): return self._binary("+", other, True)
-    def __sub__(self, other): return self._binary("-", other)
-    def __rsub__(self, other): return self._binary("-", other, True)
-    def __mul__(self, other): return self._binary("*", other)
-    def __rmul__(self, other): return self._binary("*", other, True)
-    def __truediv__(self, other): return self._binary("/", other)
-    def __rtruediv__(self, other): return self._binary("/", other, True)
-    def __lt__(self, other): return self._binary("<", other)
-    def __le__(self, other): return self._binary("<=", other)
-    def __gt__(self, other): return self._binary(">", other)
-    def __ge__(self, other): return self._binary(">=", other)
-    def __and__(self, other): return self._binary("&", other)
-    def __rand__(self, other): return self._binary("&", other, True)
-    def __or__(self, other): return self._binary("|", other)
-    def __ror__(self, other): return self._binary("|", other, True)
+    def __add__(self, other: Any) -> _Expr: return self._binary("+", other)
+    def __radd__(self, other: Any) -> _Expr: return self._binary("+", other, True)
+    def __sub__(self, other: Any) -> _Expr: return self._binary("-", other)
+    def __rsub__(self, other: Any) -> _Expr: return self._binary("-", other, True)
+    def __mul__(self, other: Any) -> _Expr: return self._binary("*", other)
+    def __rmul__(self, other: Any) -> _Expr: return self._binary("*", other, True)
+    def __truediv__(self, other: Any) -> _Expr: return self._binary("/", other)
+    def __rtruediv__(self, other: Any) -> _Expr: return self._binary("/", other, True)
+    def __lt__(self, other: Any) -> _Expr: return self._binary("<", other)
+    def __le__(self, other: Any) -> _Expr: return self._binary("<=", other)
+    def __gt__(self, other: Any) -> _Expr: return self._binary(">", other)
+    def __ge__(self, other: Any) -> _Expr: return self._binary(">=", other)
+    def __and__(self, other: Any) -> _Expr: return self._binary("&", other)
+    def __rand__(self, other: Any) -> _Expr: return self._binary("&", other, True)
+    def __or__(self, other: Any) -> _Expr: return self._binary("|", other)
+    def __ror__(self, other: Any) -> _Expr: return self._binary("|", other, True)
 
     def __neg__(self) -> _Expr:
         return _Expr("neg", self, finite=self.finite)
@@ -157,7 +158,7 @@ SYMBOLS = _Symbols()
 
 
 def _render(expr: Any, ref: Callable[[Any], str], function: Callable[[str], str], arrays: bool = False,
-            alias: dict | None = None) -> str:
+            alias: dict[Any, Any] | None = None) -> str:
     """``expr`` as source text; ``ref(i)`` names node i's value, ``function(name)`` a ``num.<name>`` function.
     With ``arrays``, ``where`` is a function call. ``alias`` maps id(subexpression) to a name already computed
     (the node's own output, which its local derivatives often reuse: d exp = exp). Iterative: an
@@ -200,7 +201,9 @@ def _literal(x: float | bool) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def _render_one(node: _Expr, texts: list[str], ref: Callable, function: Callable, arrays: bool) -> str:
+def _render_one(
+    node: _Expr, texts: list[str], ref: Callable[..., str], function: Callable[..., str], arrays: bool
+) -> str:
     kind = node.kind
     if kind == "ref":
         return ref(node.args[0])
@@ -248,13 +251,13 @@ class Traced:
     inputs: list[Value]
     params: list[Value]
     guards: list[Guard]
-    structure: tuple
+    structure: tuple[Any, ...]
     arg_names: list[str]
 
 
 def _site() -> str:
     """file:line of the innermost frame outside the engine package (the user's line)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _ENGINE_DIR:
         frame = frame.f_back
     if frame is None:
@@ -283,7 +286,7 @@ def _leaves(arg: Any, structure: Any, name: str, out: list[Value]) -> Any:
     return [_leaves(item, s, f"{name}[{i}]", out) for i, (item, s) in enumerate(zip(arg, structure))]
 
 
-def _arg_names(fn: Callable, count: int) -> list[str]:
+def _arg_names(fn: Callable[..., Any], count: int) -> list[str]:
     try:
         parameters = [p for p in inspect.signature(fn).parameters.values()
                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
@@ -312,12 +315,12 @@ def trace(fn: Callable[..., Value], args: Sequence[Any], params: Sequence[Value]
             _mark_dependence([x], sources, depends)
         return depends[x]
 
-    def hook(kind: str, operands: tuple, result: Any) -> None:
+    def hook(kind: str, operands: tuple[Any, ...], result: Any) -> None:
         if not any(traced(x) for x in operands):
             return  # a decision on constants: the same on every replay
         if kind in _COMPARISONS or kind == "bool":
-            right = operands[1] if len(operands) > 1 else None
-            guards.append(Guard(kind, operands[0], right, bool(result), _site()))
+            left, right = operands[0], operands[1] if len(operands) > 1 else None
+            guards.append(Guard(kind, left, right, bool(result), _site()))
             return
         what = ".data" if kind == "data" else f"{kind}()"
         raise TracingError(
@@ -338,7 +341,7 @@ def trace(fn: Callable[..., Value], args: Sequence[Any], params: Sequence[Value]
     return Traced(root, inputs, list(params), guards, structure, names)
 
 
-def _mark_dependence(roots: list[Value], sources: set, depends: dict) -> None:
+def _mark_dependence(roots: list[Value], sources: set[Any], depends: dict[Any, Any]) -> None:
     """depends[node] = whether node is, or is computed from, one of ``sources``; iterative, memoised."""
     stack = [(r, False) for r in roots]
     while stack:
@@ -369,17 +372,17 @@ class Plan:
     nodes: list[Value]
     index: dict[Value, int]
     kind: list[str]
-    exprs: dict[int, tuple]
+    exprs: dict[int, tuple[Any, ...]]
     backward: list[int]
     wants_grad: list[bool]
     flagged: set[int]
     names: list[str]
     param_slot: dict[int, int]
     root: int
-    guards: list[tuple]  # (kind, left ref, right ref, expected, site): refs are node indices or ("const", x)
+    guards: list[tuple[Any, ...]]  # (kind, left ref, right ref, expected, site): refs are node indices or ("const", x)
     big: bool = False
     tape: bool = False
-    cache: dict = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)
 
 
 def _forward_order(roots: list[Value]) -> list[Value]:
@@ -442,7 +445,7 @@ def plan(traced: Traced, names: dict[str, Value] | None = None) -> Plan:
         if node._children and not tape:
             symbols = [_Expr("const", c._data, finite=math.isfinite(c._data)) if kind[index[c]] == "const"
                        else _Expr("ref", index[c]) for c in node._children]
-            operation = node._operation
+            operation = cast(Op, node._operation)  # an interior node
             out, local_grads = operation.rule(SYMBOLS, *symbols, *operation.params)
             exprs[i] = (out, tuple(local_grads))
     wants_grad = [False] * len(nodes)
@@ -463,7 +466,8 @@ def plan(traced: Traced, names: dict[str, Value] | None = None) -> Plan:
         elif node._label:
             base = _identifier(node._label, "v")
         elif node._children:
-            base = _identifier(_OP_NAMES.get(node._operation.name, node._operation.name), "v") + f"_{i}"
+            name = cast(Op, node._operation).name
+            base = _identifier(_OP_NAMES.get(name, name), "v") + f"_{i}"
         else:
             base = "c" if kind[i] == "const" else f"p{param_slot.get(i, i)}"
         name = base if base not in used else f"{base}_{i}"
@@ -482,7 +486,7 @@ def plan(traced: Traced, names: dict[str, Value] | None = None) -> Plan:
                 index[traced.root], guards, big=len(nodes) > CODE_LIMIT, tape=tape)
 
 
-def _ref_of(node: Value, index: dict, kind: list) -> Any:
+def _ref_of(node: Value, index: dict[Any, Any], kind: list[Any]) -> Any:
     i = index[node]
     return ("const", node._data) if kind[i] == "const" else i
 
@@ -505,7 +509,7 @@ class Program:
     source: str
 
 
-def _namespace() -> dict:
+def _namespace() -> dict[Any, Any]:
     namespace = {name: getattr(FLOATS, name) for name in dir(FLOATS) if not name.startswith("_")}
     namespace.update(inf=math.inf, nan=math.nan, Retrace=_Retrace, float=float, sum=builtins.sum)
     return namespace
@@ -590,7 +594,7 @@ class _PythonWriter:
 
     def unpack_params(self) -> list[str]:
         """``w = P[0]``: the params' data bound to locals once per call."""
-        params = sorted(self.p.param_slot, key=self.p.param_slot.get)
+        params = sorted(self.p.param_slot, key=self.p.param_slot.__getitem__)
         if self.slots or not params:
             return []
         return [f"{self.value(i)} = P[{self.p.param_slot[i]}]" for i in params]
@@ -609,7 +613,7 @@ class _PythonWriter:
             return _sum_statements(target, terms, self.render(out.args[0]))
         return [f"{target} = {self.render(out)}"]
 
-    def guard(self, g: tuple) -> str:
+    def guard(self, g: tuple[Any, ...]) -> str:
         kind, left, right, expected, site = g
         a = self.value(left) if isinstance(left, int) else _literal(left[1])
         if kind == "bool":
@@ -716,7 +720,7 @@ class _PythonWriter:
 
     def top_level(self, nodes: list[int]) -> list[int]:
         """The nodes whose steps are not nested in another's."""
-        nested = getattr(self, "is_nested", set())
+        nested: set[int] = getattr(self, "is_nested", set())
         return [i for i in nodes if i not in nested]
 
 
@@ -802,7 +806,7 @@ def _param_nodes(p: Plan) -> list[int | None]:
     return [slot_to_node.get(slot) for slot in range(len(p.traced.params))]
 
 
-def _guard_is_sample(g: tuple, w: _PythonWriter) -> bool:
+def _guard_is_sample(g: tuple[Any, ...], w: _PythonWriter) -> bool:
     return any(isinstance(ref, int) and w.is_sample(ref) or isinstance(ref, int) and w.p.kind[ref] == "input"
                for ref in (g[1], g[2]))
 
@@ -831,12 +835,12 @@ def _blocks(statements: list[str]) -> list[list[str]]:
     return [b for b in blocks if b]
 
 
-def _localised(block: list[str], shared: Callable[[tuple], bool], single: set[int]) -> list[str]:
+def _localised(block: list[str], shared: Callable[[tuple[Any, ...]], bool], single: set[int]) -> list[str]:
     """A block's statements with its list slots as locals: slots other blocks (or the driver) use are loaded at the
     start and stored at the end; gradients and flags only this block uses start at -0.0 (None for a single-parent
     node) and False. A slot the block uses once stays a list item (a load and a store would cost more)."""
-    keys: dict[tuple, int] = {}
-    written: set[tuple] = set()
+    keys: dict[tuple[Any, ...], int] = {}
+    written: set[tuple[Any, ...]] = set()
     for line in block:
         for kind, index in _SLOT.findall(line):
             keys[kind, int(index)] = keys.get((kind, int(index)), 0) + 1
@@ -856,15 +860,15 @@ def _localised(block: list[str], shared: Callable[[tuple], bool], single: set[in
             head.append(f"{name} = {'None' if key[1] in single else '-0.0'}")
         elif key[0] == "R":
             head.append(f"{name} = False")
-    def local(m: re.Match) -> str:
+    def local(m: re.Match[str]) -> str:
         return f"{_LOCAL_PREFIX[m[1]]}{m[2]}" if (m[1], int(m[2])) in keys else m[0]
 
     body = [_SLOT.sub(local, line) for line in block]
     return head + body + tail
 
 
-def _chunked(p: Plan, w: _PythonWriter, prelude: list, patterns: list, body_fwd: list, body_back: list,
-             epilogue: list, result: str, with_grad: bool) -> Program:
+def _chunked(p: Plan, w: _PythonWriter, prelude: list[Any], patterns: list[Any], body_fwd: list[Any],
+             body_back: list[Any], epilogue: list[Any], result: str, with_grad: bool) -> Program:
     """The big-graph form (see emit_python): the statements, written with list slots ``V[i]`` (values), ``G[i]``
     (gradients), ``R[i]`` (reached flags), ``GP[k]`` (params' gradients), are cut into functions of about
     CHUNK_STATEMENTS; inside each, slots become locals and only what crosses a chunk goes through the lists. A small
@@ -877,17 +881,17 @@ def _chunked(p: Plan, w: _PythonWriter, prelude: list, patterns: list, body_fwd:
         "backward": _blocks(body_back) if with_grad else [],
         "epilogue": _blocks(epilogue) if with_grad else [],
     }
-    users: dict[tuple, int] = {}  # slot -> number of blocks using it (2 means "more than one")
+    users: dict[tuple[Any, ...], int] = {}  # slot -> number of blocks using it (2 means "more than one")
     for blocks in phases.values():
         for block in blocks:
             for key in {(kind, int(index)) for line in block for kind, index in _SLOT.findall(line)}:
                 users[key] = min(users.get(key, 0) + 1, 2)
     external = {("V", p.root)} | {("V", p.index[x]) for x in p.traced.inputs if x in p.index}
 
-    def shared(key: tuple) -> bool:
+    def shared(key: tuple[Any, ...]) -> bool:
         return key[0] == "GP" or users.get(key, 0) > 1 or key in external
 
-    made: dict[str, list[Callable]] = {}
+    made: dict[str, list[Callable[..., Any]]] = {}
     for tag, blocks in phases.items():
         made[tag] = []
         for k, block in enumerate(blocks):
@@ -910,14 +914,14 @@ def _chunked(p: Plan, w: _PythonWriter, prelude: list, patterns: list, body_fwd:
     fresh_grads = [None if i in w.single else -0.0 for i in range(count)]
     flags = any(users.get(("R", i), 0) > 1 for i in p.flagged)  # a flag that crosses chunks needs the list
 
-    def run(samples: Any, seed: float, P: list) -> Any:
-        V: list = [0.0] * count
+    def run(samples: Any, seed: float, P: list[Any]) -> Any:
+        V: list[Any] = [0.0] * count
         GP = [-0.0] * len(P)
         total = 0.0
         for chunk in prelude_chunks:
             chunk(V, None, None, GP, P, seed)
-        G: list = []
-        R: list = []
+        G: list[Any] = []
+        R: list[Any] = []
         for sample in samples:
             unpack(sample, V)
             for chunk in forward_chunks:
@@ -948,7 +952,8 @@ def emit_tape(p: Plan) -> Program:
     eager's order). About 150 ns per node backward here; ``run(samples, seed, P, with_grad=True)``."""
     count = len(p.nodes)
     base = [node._data if p.kind[i] == "const" else 0.0 for i, node in enumerate(p.nodes)]
-    forward = [(i, node._operation.rule, tuple(p.index[c] for c in node._children), node._operation.params)
+    operations = [cast(Op, node._operation) for node in p.nodes]  # None only for leaves, which are skipped
+    forward = [(i, operations[i].rule, tuple(p.index[c] for c in node._children), operations[i].params)
                for i, node in enumerate(p.nodes) if node._children]
     back = []
     for i in p.backward:
@@ -960,10 +965,10 @@ def emit_tape(p: Plan) -> Program:
     structure, root, guards = p.traced.structure, p.root, p.guards
     compare = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__}
 
-    def value(ref: Any, V: list) -> float:
+    def value(ref: Any, V: list[Any]) -> Any:
         return V[ref] if isinstance(ref, int) else ref[1]
 
-    def run(samples: Any, seed: float, P: list, with_grad: bool = True) -> Any:
+    def run(samples: Any, seed: float, P: list[Any], with_grad: bool = True) -> Any:
         V = base.copy()
         for i, slot in params:
             V[i] = P[slot]
@@ -973,7 +978,7 @@ def emit_tape(p: Plan) -> Program:
             for i, x in zip(inputs, _flatten(sample, structure)):
                 if i >= 0:
                     V[i] = float(x)
-            LG: list = [None] * count
+            LG: list[Any] = [None] * count
             for i, rule, children, constants in forward:
                 if len(children) == 2:  # the common cases without building an argument list
                     V[i], LG[i] = rule(FLOATS, V[children[0]], V[children[1]], *constants)
@@ -989,7 +994,7 @@ def emit_tape(p: Plan) -> Program:
             total += V[root]
             if not with_grad:
                 continue
-            G: list = [None] * count
+            G: list[Any] = [None] * count
             G[root] = seed
             for i, c, k, rest in back:
                 g = G[i]
@@ -1013,8 +1018,8 @@ def emit_tape(p: Plan) -> Program:
     return Program(run, source)
 
 
-def _flatten(sample: Any, structure: tuple) -> list:
-    out: list = []
+def _flatten(sample: Any, structure: tuple[Any, ...]) -> list[Any]:
+    out: list[Any] = []
     stack = [(sample, structure)]
     while stack:
         item, shape = stack.pop()
@@ -1040,7 +1045,7 @@ class _Backend:
                 raise ImportError("engine.compile(backend='numpy') needs numpy: pip install 'chainrule[numpy]' "
                                   "(or pip install numpy)") from None
             self.np = np
-            self.functions = _numpy_functions(np)
+            self.functions: dict[str, Callable[..., Any]] = _numpy_functions(np)
         else:
             try:
                 import torch
@@ -1050,12 +1055,12 @@ class _Backend:
             self.device = torch.device(device) if device is not None else torch.device("cpu")
             self.functions = _torch_functions(torch, self.device)
 
-    def function(self, name: str) -> Callable:
+    def function(self, name: str) -> Callable[..., Any]:
         if name not in self.functions:
             self.functions[name] = self._vectorised(name)
         return self.functions[name]
 
-    def _vectorised(self, name: str) -> Callable:
+    def _vectorised(self, name: str) -> Callable[..., Any]:
         """A ``FLOATS`` function the library lacks, applied elementwise (slow, but the same numbers)."""
         float_form = getattr(FLOATS, name)
         if self.name == "numpy":
@@ -1073,7 +1078,7 @@ class _Backend:
         return call
 
 
-def _numpy_functions(np: Any) -> dict:
+def _numpy_functions(np: Any) -> dict[Any, Any]:
     def sigmoid(x: Any) -> Any:
         e = np.exp(x)
         return np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), e / (1.0 + e))  # FLOATS.sigmoid's two forms
@@ -1081,10 +1086,10 @@ def _numpy_functions(np: Any) -> dict:
     def softplus(x: Any) -> Any:
         return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
-    def vector(values: list) -> Any:
+    def vector(values: list[Any]) -> Any:
         return np.array(values, dtype=np.float64)
 
-    def inputs(columns: Sequence, n: int) -> Any:
+    def inputs(columns: Sequence[Any], n: int) -> Any:
         blocks = [np.asarray(column, dtype=np.float64).reshape(n, -1) for column in columns]
         return np.ascontiguousarray(np.concatenate(blocks, axis=1).T)
 
@@ -1096,7 +1101,7 @@ def _numpy_functions(np: Any) -> dict:
             "total": lambda x: float(x.sum())}
 
 
-def _torch_functions(torch: Any, device: Any) -> dict:
+def _torch_functions(torch: Any, device: Any) -> dict[Any, Any]:
     f64 = torch.float64
 
     def sigmoid(x: Any) -> Any:
@@ -1112,7 +1117,7 @@ def _torch_functions(torch: Any, device: Any) -> dict:
     def power(a: Any, b: Any) -> Any:
         return a ** b
 
-    def inputs(columns: Sequence, n: int) -> Any:
+    def inputs(columns: Sequence[Any], n: int) -> Any:
         blocks = [torch.as_tensor(column, dtype=f64).reshape(n, -1) for column in columns]
         return torch.cat(blocks, dim=1).T.contiguous().to(device)
 
@@ -1134,7 +1139,7 @@ class _Step:
 
     members: list[int]
     dot: bool
-    sources: list  # per operand: ("block", step, rows) | ("uniform", [U positions]) ; dot: see _array_steps
+    sources: list[Any]  # per operand: ("block", step, rows) | ("uniform", [U positions]) ; dot: see _array_steps
     swapped: bool = False
 
 
@@ -1165,15 +1170,15 @@ def _array_steps(p: Plan) -> tuple[list[_Step], dict[int, tuple[int, int]], list
     if not any(i >= 0 for i in rows):
         return None
     step_level = [0]
-    groups: dict[tuple, int] = {}
+    groups: dict[tuple[Any, ...], int] = {}
     for i, node in enumerate(p.nodes):
         if p.kind[i] != "sample":
             continue
         children = [p.index[c] for c in node._children]
         lv = 1 + max(level[c] for c in children if c in level)
         level[i] = lv
-        operation = node._operation
-        key: tuple
+        operation = cast(Op, node._operation)
+        key: tuple[Any, ...]
         if operation.name == "dot" and len(children) >= 2:
             n = len(children) // 2
             ws, xs, bias = children[:n], children[n : 2 * n], children[2 * n :]
@@ -1217,8 +1222,8 @@ def _array_steps(p: Plan) -> tuple[list[_Step], dict[int, tuple[int, int]], list
             weight_side = slice(0, n) if not step.swapped else slice(n, 2 * n)
             xs = [p.index[c] for c in first._children[batched_side]]
             weights = [[u(p.index[c]) for c in p.nodes[m]._children[weight_side]] for m in step.members]
-            bias = [[u(p.index[c]) for c in p.nodes[m]._children[2 * n :]] for m in step.members]
-            step.sources = [_rows(xs, place), weights, [b[0] for b in bias] if bias and bias[0] else None]
+            biases = [[u(p.index[c]) for c in p.nodes[m]._children[2 * n :]] for m in step.members]
+            step.sources = [_rows(xs, place), weights, [b[0] for b in biases] if biases and biases[0] else None]
             continue
         for k in range(len(first._children)):
             operand = [p.index[p.nodes[m]._children[k]] for m in step.members]
@@ -1229,7 +1234,7 @@ def _array_steps(p: Plan) -> tuple[list[_Step], dict[int, tuple[int, int]], list
     return steps, place, uniform
 
 
-def _rows(nodes: list[int], place: dict) -> tuple:
+def _rows(nodes: list[int], place: dict[Any, Any]) -> tuple[Any, ...]:
     """Where a list of per-sample nodes lives: ("block", step, rows) when all in one step, else ("concat", parts)."""
     parts: list[tuple[int, list[int]]] = []
     for c in nodes:
@@ -1269,7 +1274,7 @@ def emit_arrays(p: Plan, backend: _Backend, with_grad: bool = True) -> Program |
         namespace[key] = backend.function(name)
         return key
 
-    def rows_text(source: tuple) -> str:
+    def rows_text(source: tuple[Any, ...]) -> str:
         if source[0] == "block":
             _, s, rows = source
             if rows == list(range(len(steps[s].members))):
@@ -1363,27 +1368,29 @@ def emit_arrays(p: Plan, backend: _Backend, with_grad: bool = True) -> Program |
 def _is_wide_of_params(p: Plan, i: int) -> bool:
     """A Σ or dot node over params only with more than 8 terms (an L2 penalty): one array op in ``emit_arrays``."""
     node = p.nodes[i]
-    return (node._operation.name in ("dot", "Σ") and len(node._children) > 8
+    return (cast(Op, node._operation).name in ("dot", "Σ") and len(node._children) > 8
             and all(p.kind[p.index[c]] == "param" for c in node._children))
 
 
 def _wide_parts(p: Plan, i: int) -> tuple[list[int], list[int], list[int]]:
     """(weights, inputs, bias) param slots of a wide dot; for a Σ, ([], terms, [])."""
     slots = [p.param_slot[p.index[c]] for c in p.nodes[i]._children]
-    if p.nodes[i]._operation.name == "Σ":
+    if cast(Op, p.nodes[i]._operation).name == "Σ":
         return [], slots, []
     n = len(slots) // 2
     return slots[:n], slots[n : 2 * n], slots[2 * n :]
 
 
-def _wide_forward(p: Plan, i: int, constant: Callable) -> str:
+def _wide_forward(p: Plan, i: int, constant: Callable[..., Any]) -> str:
     ws, xs, bias = _wide_parts(p, i)
     total = f"float(PV[{constant('i', xs)}].sum())" if not ws else \
         f"float(PV[{constant('i', ws)}] @ PV[{constant('i', xs)}])"
     return total + "".join(f" + P[{b}]" for b in bias)
 
 
-def _wide_backward(p: Plan, i: int, w: _PythonWriter, constant: Callable, fn: Callable) -> list[str]:
+def _wide_backward(
+    p: Plan, i: int, w: _PythonWriter, constant: Callable[..., Any], fn: Callable[..., Any]
+) -> list[str]:
     ws, xs, bias = _wide_parts(p, i)
     g = w.grad(i)
     lines = [f"if {g}:"]
@@ -1403,20 +1410,20 @@ def _wide_backward(p: Plan, i: int, w: _PythonWriter, constant: Callable, fn: Ca
     return lines
 
 
-def _step_exprs(p: Plan, step: _Step) -> tuple:
+def _step_exprs(p: Plan, step: _Step) -> tuple[Any, ...]:
     """The step's op rule run on positional symbols (operand k is ``ref(("arg", k))``), so that one rendering
     serves every member, whichever nodes each one takes."""
-    operation = p.nodes[step.members[0]]._operation
+    operation = cast(Op, p.nodes[step.members[0]]._operation)
     arity = len(p.nodes[step.members[0]]._children)
     out, local_grads = operation.rule(SYMBOLS, *[_Expr("ref", ("arg", k)) for k in range(arity)], *operation.params)
     return out, tuple(local_grads)
 
 
-def _array_ref(s: int, operand_names: dict) -> Callable[[Any], str]:
+def _array_ref(s: int, operand_names: dict[Any, Any]) -> Callable[[Any], str]:
     return lambda ref: operand_names[s, ref[1]]
 
 
-def _array_guard_ref(ref: Any, p: Plan, place: dict, w: _PythonWriter) -> str:
+def _array_guard_ref(ref: Any, p: Plan, place: dict[Any, Any], w: _PythonWriter) -> str:
     if not isinstance(ref, int):
         return _literal(ref[1])
     if ref in place:
@@ -1425,14 +1432,14 @@ def _array_guard_ref(ref: Any, p: Plan, place: dict, w: _PythonWriter) -> str:
     return w.value(ref)
 
 
-def _array_backward(p: Plan, steps: list, s: int, wants: list, constant: Callable, fn: Callable,
-                    operand_names: dict) -> list[str]:
+def _array_backward(p: Plan, steps: list[Any], s: int, wants: list[Any], constant: Callable[..., Any],
+                    fn: Callable[..., Any], operand_names: dict[Any, Any]) -> list[str]:
     """The reverse statements of step s: its gradient block G{s} times each operand's local derivative, added to
     the operand's block (rows gathered by index) or, summed over the samples, to the uniform nodes' GU."""
     step = steps[s]
     lines = []
 
-    def add_rows(source: tuple, value: str) -> None:
+    def add_rows(source: tuple[Any, ...], value: str) -> None:
         if source[0] == "block":
             _, t, rows = source
             if not t or not wants[t]:
@@ -1493,7 +1500,7 @@ class _Entry:
 
     plan: Plan
     backend: _Backend | None
-    programs: dict = field(default_factory=dict)
+    programs: dict[Any, Any] = field(default_factory=dict)  # (kind, with_grad) -> Program, or None: no arrays
 
     def python(self, with_grad: bool) -> Program:
         if self.plan.tape:
@@ -1503,20 +1510,20 @@ class _Entry:
             return Program(lambda samples, seed, P: tape.run(samples, seed, P, with_grad), tape.source)
         if ("python", with_grad) not in self.programs:
             self.programs["python", with_grad] = emit_python(self.plan, with_grad)
-        return self.programs["python", with_grad]
+        return cast(Program, self.programs["python", with_grad])
 
     def arrays(self, with_grad: bool) -> Program | None:
         if self.backend is None:
             return None
         if ("arrays", with_grad) not in self.programs:
             self.programs["arrays", with_grad] = emit_arrays(self.plan, self.backend, with_grad)
-        return self.programs["arrays", with_grad]
+        return cast("Program | None", self.programs["arrays", with_grad])
 
 
 class Compiled:
     """A traced and compiled scalar function; made by ``engine.compile`` (see there)."""
 
-    def __init__(self, fn: Callable[..., Value], params: Sequence[Value], backend: str, names: dict | None,
+    def __init__(self, fn: Callable[..., Value], params: Sequence[Value], backend: str, names: dict[Any, Any] | None,
                  device: Any) -> None:
         if not callable(fn):
             raise TypeError(f"engine.compile: fn must be callable, got {type(fn).__name__}")
@@ -1542,7 +1549,7 @@ class Compiled:
         self.backend = backend
         self.names = dict(names) if names else None
         self._arrays = _Backend(backend, device) if backend != "python" else None
-        self._traces: dict[tuple, list[_Entry]] = {}
+        self._traces: dict[tuple[Any, ...], list[_Entry]] = {}
         self._last: _Entry | None = None
         self._warned = False
 
@@ -1552,15 +1559,15 @@ class Compiled:
         """Forward and reverse: returns fn(*args) and adds d(fn)/d(p) into ``p.grad`` for each param."""
         value, grads = self._run_one(args, True)
         _accumulate(self.params, grads)
-        return value
+        return cast(float, value)
 
     def value(self, *args: Any) -> float:
         """fn(*args), forward only; touches no ``.grad``."""
-        return self._run_one(args, False)
+        return cast(float, self._run_one(args, False))
 
     def value_and_grad(self, *args: Any) -> tuple[float, list[float]]:
         """(fn(*args), [d fn / d p for p in params]) without touching any ``.grad``."""
-        return self._run_one(args, True)
+        return cast(tuple[float, list[float]], self._run_one(args, True))
 
     def batch(self, *columns: Sequence[Any], reduce: str = "mean") -> float:
         """``fn`` per sample over equal-length ``columns`` (sample i is ``fn(columns[0][i], columns[1][i], ...)``);
@@ -1595,14 +1602,14 @@ class Compiled:
 
     # --- dispatch -----------------------------------------------------------------------------------
 
-    def _key(self, args: tuple) -> tuple:
+    def _key(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(_structure(a, f"argument {i}") for i, a in enumerate(args))
 
-    def _entries(self, args: tuple) -> tuple[tuple, list[_Entry]]:
+    def _entries(self, args: tuple[Any, ...]) -> tuple[tuple[Any, ...], list[_Entry]]:
         key = self._key(args)
         return key, self._traces.setdefault(key, [])
 
-    def _new_entry(self, args: tuple, entries: list[_Entry]) -> _Entry | None:
+    def _new_entry(self, args: tuple[Any, ...], entries: list[_Entry]) -> _Entry | None:
         if len(entries) >= MAX_TRACES:
             if not self._warned:
                 self._warned = True
@@ -1616,7 +1623,7 @@ class Compiled:
         self._last = entry
         return entry
 
-    def _run_one(self, args: tuple, with_grad: bool) -> Any:
+    def _run_one(self, args: tuple[Any, ...], with_grad: bool) -> Any:
         key, entries = self._entries(args)
         P = [p._data for p in self.params]
         seed = 1.0
@@ -1625,15 +1632,17 @@ class Compiled:
                 return entry.python(with_grad).run((args,), seed, P)
             except _Retrace:
                 continue
-        entry = self._new_entry(args, entries)
-        if entry is not None:
+        new = self._new_entry(args, entries)
+        if new is not None:
             try:
-                return entry.python(with_grad).run((args,), seed, P)
+                return new.python(with_grad).run((args,), seed, P)
             except _Retrace:
                 pass  # fn decided differently on the same numbers (randomness?): eager is the safe answer
         return self._eager(args, with_grad)
 
-    def _run_batch(self, columns: tuple, first: tuple, seed: float, n: int) -> tuple[float, list[float]]:
+    def _run_batch(
+        self, columns: tuple[Any, ...], first: tuple[Any, ...], seed: float, n: int
+    ) -> tuple[float, list[float]]:
         key, entries = self._entries(first)
         P = [p._data for p in self.params]
         if not entries:
@@ -1642,15 +1651,16 @@ class Compiled:
             try:
                 arrays = entry.arrays(True) if self._arrays is not None else None
                 if arrays is not None:
-                    if self._arrays.name == "numpy":
-                        with self._arrays.np.errstate(all="ignore"):
+                    backend = cast(_Backend, self._arrays)
+                    if backend.name == "numpy":
+                        with backend.np.errstate(all="ignore"):
                             total, grads = arrays.run(columns, seed, P)
                     else:
                         total, grads = arrays.run(columns, seed, P)
                     if math.isfinite(total) and all(map(math.isfinite, grads)):
                         return total, grads
                     # not finite: replay exactly, with eager's zero-gradient skip, so nan lands where eager puts it
-                return entry.python(True).run(zip(*columns), seed, P)
+                return cast(tuple[float, list[float]], entry.python(True).run(zip(*columns), seed, P))
             except _Retrace:
                 continue
             except (ValueError, TypeError) as error:
@@ -1666,11 +1676,11 @@ class Compiled:
             grads = [a + b for a, b in zip(grads, sample_grads)]
         return total, grads
 
-    def _run_one_seeded(self, args: tuple, seed: float) -> tuple[float, list[float]]:
+    def _run_one_seeded(self, args: tuple[Any, ...], seed: float) -> tuple[float, list[float]]:
         value, grads = self._run_one(args, True)
         return value, [g * seed for g in grads]
 
-    def _eager(self, args: tuple, with_grad: bool) -> Any:
+    def _eager(self, args: tuple[Any, ...], with_grad: bool) -> Any:
         structure = self._key(args)
         inputs: list[Value] = []
         leaves = [_leaves(a, s, f"arg{i}", inputs) for i, (a, s) in enumerate(zip(args, structure))]
@@ -1681,7 +1691,7 @@ class Compiled:
         return out._data, grad(out, self.params)
 
 
-def _describe(structure: tuple) -> str:
+def _describe(structure: tuple[Any, ...]) -> str:
     return ", ".join("a number" if s is None else f"a sequence of {len(s)}" for s in structure)
 
 

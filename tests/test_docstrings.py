@@ -71,7 +71,7 @@ def test_help_of_engine_starts_with_a_usage_example():
 def test_the_usage_example_of_engine_runs_as_written():
     import doctest
 
-    finder_results = doctest.DocTestFinder(recurse=False).find(engine, "engine", globs={"engine": engine})
+    finder_results = doctest.DocTestFinder(recurse=False).find(engine, "engine", globs={})
     runner = doctest.DocTestRunner()
     for test in finder_results:
         runner.run(test)
