@@ -122,7 +122,7 @@ def test_load_scales_pixels_to_the_unit_interval():
 
 def test_missing_scikit_learn_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
-    with pytest.raises(ImportError, match=r"pip install 'chainrule\[demos\]'"):
+    with pytest.raises(ImportError, match=r"pip install 'chainrule\[digits\]'"):
         digits.load()
 
 
