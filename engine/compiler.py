@@ -1336,7 +1336,8 @@ def emit_arrays(p: Plan, backend: _Backend, with_grad: bool = True) -> Program |
             if wants[s] and s:
                 body.append(f"G{s} = {fn('zeros')}((" + f"{len(step.members)}, n))")
         body.append(f"GU = {fn('zeros')}(({n_params + len(uniform)},))")
-        body.append(f"G{root_step}[{root_row}] = seed")
+        if wants[root_step]:  # nothing to differentiate (no params): no gradient arrays at all
+            body.append(f"G{root_step}[{root_row}] = seed")
         for s in range(len(steps) - 1, 0, -1):
             step = steps[s]
             if not wants[s]:

@@ -396,3 +396,9 @@ def test_past_the_tape_limit_an_interpreted_tape_replays_with_guards_and_batches
         value, grads = guarded.value_and_grad(x)
         assert_close(value, out.data)
         assert_all_close(grads, engine.grad(out, [w]))
+
+
+def test_numpy_batch_of_a_function_without_params_gives_the_mean_value() -> None:
+    pytest.importorskip("numpy")
+    compiled = engine.compile(lambda z: engine.maximum(z[0], z[1]) * 2, backend="numpy")
+    assert compiled.batch([[1.0, -2.0], [-3.0, 0.5]]) == (2.0 + 1.0) / 2
