@@ -58,8 +58,12 @@ def main(argv: list[str] | None = None, sizes: wl.Sizes | None = None) -> int:
         if args.rounds < 1:
             raise SystemExit(f"--rounds must be at least 1, got {args.rounds}")
         sizes = dataclasses.replace(sizes, rounds=args.rounds)
-    runner = Runner(sizes, args.implementations, args.workloads,
-                    progress=lambda message: print(message, file=sys.stderr, flush=True))
+    runner = Runner(
+        sizes,
+        args.implementations,
+        args.workloads,
+        progress=lambda message: print(message, file=sys.stderr, flush=True),
+    )
     report = runner.run()
     print(render_text(report))
     markdown = args.markdown or (None if args.quick else DEFAULT_MARKDOWN)

@@ -15,8 +15,9 @@ def _loss(model: MLP, inputs: list[list[Value]], ys: list[float], parameters: li
     return losses.hinge([model(x) for x in inputs], ys) + L2_ALPHA * losses.l2(parameters)
 
 
-LIBRARY = scalar.Library(name="nn.MLP", value=Value, mlp=MLP, loss=_loss, zero_grad=scalar.zero_grads,
-                         children=lambda node: node.children)  # the public read-only view of a node's inputs
+LIBRARY = scalar.Library(
+    name="nn.MLP", value=Value, mlp=MLP, loss=_loss, zero_grad=scalar.zero_grads, children=lambda node: node.children
+)  # the public read-only view of a node's inputs
 MlpStep, WideSum, deep_chain, memory = scalar.bind(LIBRARY)
 
 

@@ -38,8 +38,7 @@ def _compiled_loss(model: MLP, backend: str) -> engine.compile:
 class MlpStep:
     """The moons step: ``compiled.batch(xs, ys)`` adds the gradient into ``p.grad``, then SGD on the Values."""
 
-    def __init__(self, backend: str, weights: list[float], xs: list[list[float]], ys: list[float],
-                 lr: float) -> None:
+    def __init__(self, backend: str, weights: list[float], xs: list[list[float]], ys: list[float], lr: float) -> None:
         self.initial = list(weights)
         self.model = _model(self.initial)
         self.parameters = self.model.parameters()
@@ -96,12 +95,19 @@ def deep_chain(backend: str, n: int) -> dict:
     both_s = _best(compiled.value_and_grad, 2)
     value, (grad,) = compiled.value_and_grad()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-    return {"value": value, "grad": grad, "forward_s": forward_s, "backward_s": max(both_s - forward_s, 0.0),
-            "compile_s": compile_s, "peak_rss_bytes": peak}
+    return {
+        "value": value,
+        "grad": grad,
+        "forward_s": forward_s,
+        "backward_s": max(both_s - forward_s, 0.0),
+        "compile_s": compile_s,
+        "peak_rss_bytes": peak,
+    }
 
 
-def one_off(backend: str, workload: str, weights: list[float], xs: list[list[float]], ys: list[float],
-            lr: float) -> dict:
+def one_off(
+    backend: str, workload: str, weights: list[float], xs: list[list[float]], ys: list[float], lr: float
+) -> dict:
     """Trace + compile cost of mlp-step (the first step minus a later one), and an eager chainrule step in the same
     process, so that the cost reads in eager steps."""
     if workload != "mlp-step":
@@ -131,5 +137,10 @@ def _best(run: Callable[[], object], repeats: int) -> float:
 def bind(backend: str) -> tuple[Callable, ...]:
     """``MlpStep, WideSum, deep_chain, one_off`` for ``backend``."""
     from functools import partial
-    return (partial(MlpStep, backend), partial(WideSum, backend), partial(deep_chain, backend),
-            partial(one_off, backend))
+
+    return (
+        partial(MlpStep, backend),
+        partial(WideSum, backend),
+        partial(deep_chain, backend),
+        partial(one_off, backend),
+    )

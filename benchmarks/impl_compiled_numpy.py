@@ -12,5 +12,7 @@ MlpStep, WideSum, deep_chain, one_off = bind("numpy")
 
 def variant() -> str:
     """What this implementation runs."""
-    return (f"engine.compile(backend=\"numpy\"), numpy {numpy.__version__}: batch() over the samples; "
-            "single calls run the generated Python")
+    return (
+        f'engine.compile(backend="numpy"), numpy {numpy.__version__}: batch() over the samples; '
+        "single calls run the generated Python"
+    )

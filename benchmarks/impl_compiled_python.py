@@ -10,4 +10,4 @@ MlpStep, WideSum, deep_chain, one_off = bind("python")
 
 def variant() -> str:
     """What this implementation runs."""
-    return "engine.compile(backend=\"python\"): batch() over the samples; single calls run the generated Python"
+    return 'engine.compile(backend="python"): batch() over the samples; single calls run the generated Python'

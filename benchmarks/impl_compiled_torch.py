@@ -13,5 +13,7 @@ MlpStep, WideSum, deep_chain, one_off = bind("torch")
 
 def variant() -> str:
     """What this implementation runs."""
-    return (f"engine.compile(backend=\"torch\"), torch {torch.__version__}: batch() over the samples; "
-            "single calls run the generated Python")
+    return (
+        f'engine.compile(backend="torch"), torch {torch.__version__}: batch() over the samples; '
+        "single calls run the generated Python"
+    )

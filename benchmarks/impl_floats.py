@@ -71,8 +71,9 @@ class MlpStep:
         loss += L2_ALPHA * squares
         grads = None
         if report:
-            grads = [g for layer_gw, layer_gb in zip(grad_w, grad_b)
-                     for gw, gb in zip(layer_gw, layer_gb) for g in (*gw, gb)]
+            grads = [
+                g for layer_gw, layer_gb in zip(grad_w, grad_b) for gw, gb in zip(layer_gw, layer_gb) for g in (*gw, gb)
+            ]
         lr = self.lr
         for layer_w, layer_b, layer_gw, layer_gb in zip(weights, biases, grad_w, grad_b):
             for j, gw in enumerate(layer_gw):

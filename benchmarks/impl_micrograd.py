@@ -22,9 +22,14 @@ def _loss(model: MLP, inputs: list[list[Value]], ys: list[float], parameters: li
     return data_loss + L2_ALPHA * sum(p * p for p in parameters)
 
 
-LIBRARY = scalar.Library(name="micrograd MLP", value=Value, mlp=MLP, loss=_loss,
-                         zero_grad=lambda model, parameters: model.zero_grad(),  # as the demo does
-                         children=lambda node: node._prev)
+LIBRARY = scalar.Library(
+    name="micrograd MLP",
+    value=Value,
+    mlp=MLP,
+    loss=_loss,
+    zero_grad=lambda model, parameters: model.zero_grad(),  # as the demo does
+    children=lambda node: node._prev,
+)
 # micrograd's recursive topological sort fails on WideSum, and past ~1000 nodes of deep_chain (RecursionError)
 MlpStep, WideSum, deep_chain, memory = scalar.bind(LIBRARY)
 

@@ -87,8 +87,10 @@ class TapeMLP:
 
     def __init__(self, nin: int, nouts: list[int]) -> None:
         sizes = [nin, *nouts]
-        self.layers = [[([TapeValue(0.0) for _ in range(sizes[i])], TapeValue(0.0)) for _ in range(sizes[i + 1])]
-                       for i in range(len(nouts))]
+        self.layers = [
+            [([TapeValue(0.0) for _ in range(sizes[i])], TapeValue(0.0)) for _ in range(sizes[i + 1])]
+            for i in range(len(nouts))
+        ]
 
     def parameters(self) -> list[TapeValue]:
         return [p for layer in self.layers for w, b in layer for p in (*w, b)]
@@ -118,8 +120,14 @@ def _loss(model: TapeMLP, inputs: list[list[TapeValue]], ys: list[float], parame
     return data_loss + L2_ALPHA * _l2(parameters)
 
 
-LIBRARY = scalar.Library(name="tape MLP", value=TapeValue, mlp=TapeMLP, loss=_loss, zero_grad=scalar.zero_grads,
-                         children=lambda node: node.children)
+LIBRARY = scalar.Library(
+    name="tape MLP",
+    value=TapeValue,
+    mlp=TapeMLP,
+    loss=_loss,
+    zero_grad=scalar.zero_grads,
+    children=lambda node: node.children,
+)
 MlpStep, WideSum, deep_chain, memory = scalar.bind(LIBRARY)
 
 

@@ -59,9 +59,19 @@ def parse_collected(valgrind_output: str) -> int:
 
 def count(implementation: str, workload: str, repeats: int, gc_enabled: bool) -> int:
     """Instructions of the whole driver process under callgrind."""
-    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m",
-               "benchmarks.instructions", "--drive", implementation, workload, str(repeats),
-               "on" if gc_enabled else "off"]
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--callgrind-out-file=/dev/null",
+        sys.executable,
+        "-m",
+        "benchmarks.instructions",
+        "--drive",
+        implementation,
+        workload,
+        str(repeats),
+        "on" if gc_enabled else "off",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
     if result.returncode != 0:
         raise RuntimeError(f"{implementation} {workload} failed under valgrind:\n{result.stderr[-2000:]}")
@@ -70,8 +80,9 @@ def count(implementation: str, workload: str, repeats: int, gc_enabled: bool) ->
 
 def per_run(implementation: str, workload: str, gc_enabled: bool, repeats: int) -> float:
     """Instructions of one run of the workload: (count with ``repeats`` runs - count with 0) / ``repeats``."""
-    return (count(implementation, workload, repeats, gc_enabled) - count(implementation, workload, 0, gc_enabled)) \
-        / repeats
+    return (
+        count(implementation, workload, repeats, gc_enabled) - count(implementation, workload, 0, gc_enabled)
+    ) / repeats
 
 
 def _repeats(implementation: str, workload: str) -> int:
@@ -84,13 +95,19 @@ def _format(instructions: float) -> str:
 
 def render(counts: dict[str, dict[str, dict[bool, float]]]) -> str:
     """Markdown tables: instructions per run and ratios to the floor, collector on and off."""
-    lines = ["Instructions per run (valgrind callgrind), from `python -m benchmarks.instructions`. "
-             "Set-up and start-up are subtracted; the garbage collector is on unless a column says off.", ""]
+    lines = [
+        "Instructions per run (valgrind callgrind), from `python -m benchmarks.instructions`. "
+        "Set-up and start-up are subtracted; the garbage collector is on unless a column says off.",
+        "",
+    ]
     for workload, by_implementation in counts.items():
         unit = f"per op (N = {CHAIN_LENGTH:,}, forward + backward)" if workload == "deep-chain" else "per run"
-        lines += [f"**{workload}**, {unit}", "",
-                  "| implementation | instructions | × floats | instructions, GC off | × floats, GC off |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            f"**{workload}**, {unit}",
+            "",
+            "| implementation | instructions | × floats | instructions, GC off | × floats, GC off |",
+            "|---|---|---|---|---|",
+        ]
         floor = by_implementation.get(FLOOR)
         for implementation, by_setting in by_implementation.items():
             cells = [implementation]
@@ -116,16 +133,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS))
     parser.add_argument("--implementations", nargs="+", choices=IMPLEMENTATIONS, default=list(IMPLEMENTATIONS))
     parser.add_argument("--markdown", type=Path, help="write the markdown tables here")
-    parser.add_argument("--drive", nargs=4, metavar=("IMPLEMENTATION", "WORKLOAD", "REPEATS", "GC"),
-                        help=argparse.SUPPRESS)  # the process valgrind runs
+    parser.add_argument(
+        "--drive", nargs=4, metavar=("IMPLEMENTATION", "WORKLOAD", "REPEATS", "GC"), help=argparse.SUPPRESS
+    )  # the process valgrind runs
     args = parser.parse_args(argv)
     if args.drive:
         implementation, workload, repeats, gc_setting = args.drive
         drive(implementation, workload, int(repeats), gc_setting == "on")
         return 0
     if shutil.which("valgrind") is None:
-        raise SystemExit("python -m benchmarks.instructions needs valgrind on the PATH (apt-get install valgrind); "
-                         "the timed benchmark, python -m benchmarks, does not")
+        raise SystemExit(
+            "python -m benchmarks.instructions needs valgrind on the PATH (apt-get install valgrind); "
+            "the timed benchmark, python -m benchmarks, does not"
+        )
     implementations = [FLOOR] + [name for name in args.implementations if name != FLOOR]
     counts: dict[str, dict[str, dict[bool, float]]] = {}
     for workload in args.workloads:
@@ -135,8 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue  # RecursionError past ~1,000 nodes: nothing to count
             print(f"{workload}: {implementation} ...", file=sys.stderr, flush=True)
             repeats = _repeats(implementation, workload)
-            counts[workload][implementation] = {setting: per_run(implementation, workload, setting, repeats)
-                                                for setting in (True, False)}
+            counts[workload][implementation] = {
+                setting: per_run(implementation, workload, setting, repeats) for setting in (True, False)
+            }
     text = render(counts)
     print(text)
     if args.markdown is not None:

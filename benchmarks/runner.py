@@ -13,8 +13,16 @@ from collections.abc import Callable, Sequence
 from benchmarks import workloads as wl
 from benchmarks.worker import serve
 
-IMPLEMENTATIONS = ("floats", "chainrule", "tape", "micrograd", "torch", "compiled_python", "compiled_numpy",
-                   "compiled_torch")
+IMPLEMENTATIONS = (
+    "floats",
+    "chainrule",
+    "tape",
+    "micrograd",
+    "torch",
+    "compiled_python",
+    "compiled_numpy",
+    "compiled_torch",
+)
 COMPILED = ("compiled_python", "compiled_numpy", "compiled_torch")  # engine.compile: they have a one-off cost
 FLOOR = "floats"
 RELATIVE_TOLERANCE = 1e-12
@@ -39,8 +47,9 @@ class _Worker:
     def __init__(self, context, implementation: str) -> None:
         self.implementation = implementation
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(child, implementation), daemon=True,
-                                       name=f"bench-{implementation}")
+        self.process = context.Process(
+            target=serve, args=(child, implementation), daemon=True, name=f"bench-{implementation}"
+        )
         self.process.start()
         child.close()
         self.info: dict | None = None
@@ -93,14 +102,18 @@ def _compare(workload: str, reference: str, ref_result, name: str, result) -> No
     ref_value, ref_grads = ref_result
     value, grads = result
     if not _close(ref_value, value):
-        raise CheckError(f"{workload}: {name} result {value!r} differs from {reference} {ref_value!r} "
-                         f"(relative tolerance {RELATIVE_TOLERANCE:g})")
+        raise CheckError(
+            f"{workload}: {name} result {value!r} differs from {reference} {ref_value!r} "
+            f"(relative tolerance {RELATIVE_TOLERANCE:g})"
+        )
     if len(grads) != len(ref_grads):
         raise CheckError(f"{workload}: {name} returned {len(grads)} gradients, {reference} {len(ref_grads)}")
     for index, (a, b) in enumerate(zip(ref_grads, grads)):
         if not _close(a, b):
-            raise CheckError(f"{workload}: {name} gradient #{index} is {b!r}, {reference} says {a!r} "
-                             f"(relative tolerance {RELATIVE_TOLERANCE:g})")
+            raise CheckError(
+                f"{workload}: {name} gradient #{index} is {b!r}, {reference} says {a!r} "
+                f"(relative tolerance {RELATIVE_TOLERANCE:g})"
+            )
 
 
 def summarize(values: Sequence[float]) -> dict:
@@ -110,15 +123,26 @@ def summarize(values: Sequence[float]) -> dict:
         q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
     else:
         q1 = q3 = values[0]
-    return {"median": statistics.median(values), "min": values[0], "max": values[-1], "q1": q1, "q3": q3,
-            "n": len(values)}
+    return {
+        "median": statistics.median(values),
+        "min": values[0],
+        "max": values[-1],
+        "q1": q1,
+        "q3": q3,
+        "n": len(values),
+    }
 
 
 class Runner:
     """Runs the requested workloads over the requested implementations and collects a report dict."""
 
-    def __init__(self, sizes: wl.Sizes, implementations: Sequence[str] = IMPLEMENTATIONS,
-                 workloads: Sequence[str] = wl.WORKLOADS, progress: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        sizes: wl.Sizes,
+        implementations: Sequence[str] = IMPLEMENTATIONS,
+        workloads: Sequence[str] = wl.WORKLOADS,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
         unknown = [w for w in workloads if w not in wl.WORKLOADS]
         if unknown:
             raise ValueError(f"workloads: unknown {unknown}, choose from {list(wl.WORKLOADS)}")
@@ -185,9 +209,14 @@ class Runner:
         return report
 
     def _meta(self) -> dict:
-        return {"python": platform.python_version(), "platform": platform.platform(),
-                "machine": platform.machine(), "cpus": multiprocessing.cpu_count(),
-                "sizes": self.sizes, "implementations": self.implementations}
+        return {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "machine": platform.machine(),
+            "cpus": multiprocessing.cpu_count(),
+            "sizes": self.sizes,
+            "implementations": self.implementations,
+        }
 
     def _timed_workload(self, workers: dict[str, _Worker], workload: str, gc_off_too: bool) -> dict:
         result: dict = {"implementations": {}, "status": "ok"}
@@ -212,8 +241,7 @@ class Runner:
             result["status"] = f"aborted: {error}"
             self.progress(f"ABORTED {error}")
             return result
-        result["check"] = {"value": checked[FLOOR][0], "gradients": len(checked[FLOOR][1]),
-                           "agree": sorted(checked)}
+        result["check"] = {"value": checked[FLOOR][0], "gradients": len(checked[FLOOR][1]), "agree": sorted(checked)}
         if workload == "mlp-step":
             result["one_off"] = {}
             for name in checked:
@@ -235,8 +263,10 @@ class Runner:
                     seconds[name, gc_on].append(timing["seconds"])
                     if gc_on:
                         collector[name].append(timing["gc_seconds"] / timing["seconds"])
-            self.progress(f"    round {round_index + 1}/{self.sizes.rounds}: " + ", ".join(
-                f"{name} {seconds[name, True][-1] * 1e3:.2f} ms" for name in timed))
+            self.progress(
+                f"    round {round_index + 1}/{self.sizes.rounds}: "
+                + ", ".join(f"{name} {seconds[name, True][-1] * 1e3:.2f} ms" for name in timed)
+            )
         for gc_on in settings:
             key = "gc_on" if gc_on else "gc_off"
             result[key] = {}
@@ -245,16 +275,20 @@ class Runner:
                 times = seconds.get((name, gc_on))
                 if not times:
                     continue
-                result[key][name] = {"seconds": summarize(times),
-                                     "ratio": summarize([t / f for t, f in zip(times, floor)])}
+                result[key][name] = {
+                    "seconds": summarize(times),
+                    "ratio": summarize([t / f for t, f in zip(times, floor)]),
+                }
                 if gc_on:
                     result[key][name]["gc_share"] = summarize(collector[name])
             if not gc_on and ("micrograd", False) in seconds and ("chainrule", False) in seconds:
                 result["gc_off_speedup_vs_micrograd"] = summarize(
-                    [m / c for m, c in zip(seconds["micrograd", False], seconds["chainrule", False])])
+                    [m / c for m, c in zip(seconds["micrograd", False], seconds["chainrule", False])]
+                )
         if "micrograd" in timed and "chainrule" in timed:
             result["gc_on_speedup_vs_micrograd"] = summarize(
-                [m / c for m, c in zip(seconds["micrograd", True], seconds["chainrule", True])])
+                [m / c for m, c in zip(seconds["micrograd", True], seconds["chainrule", True])]
+            )
         return result
 
     def _deep_chain(self) -> dict:
@@ -291,13 +325,19 @@ class Runner:
                 for run in entry["runs"]:
                     for key in ("value", "grad"):
                         if not _close(run[key], floor_run[key]):
-                            status = (f"aborted: deep-chain N={n}: {name} {key} {run[key]!r} differs from "
-                                      f"{FLOOR} {floor_run[key]!r}")
+                            status = (
+                                f"aborted: deep-chain N={n}: {name} {key} {run[key]!r} differs from "
+                                f"{FLOOR} {floor_run[key]!r}"
+                            )
                 ops = 2 * n  # each link is one * and one + node
                 entry["backward_ns_per_op"] = summarize([r["backward_s"] / ops * 1e9 for r in entry["runs"]])
                 entry["forward_ns_per_op"] = summarize([r["forward_s"] / ops * 1e9 for r in entry["runs"]])
-        return {"status": status, "lengths": list(lengths), "by_length": runs,
-                "recursion_limit": sys.getrecursionlimit()}
+        return {
+            "status": status,
+            "lengths": list(lengths),
+            "by_length": runs,
+            "recursion_limit": sys.getrecursionlimit(),
+        }
 
     def _memory(self) -> dict:
         xs, ys = wl.moons(self.sizes.memory_samples)
@@ -316,4 +356,3 @@ class Runner:
             measured["bytes_per_node"] = measured["graph_bytes"] / max(measured["nodes"], 1)
             result["implementations"][name] = measured
         return result
-

@@ -64,8 +64,9 @@ def _make_model(library: Library, flat: list[float]) -> Any:
 class MlpStep:
     """micrograd's moons training step: loss, zero the gradients, ``backward``, SGD update."""
 
-    def __init__(self, library: Library, weights: list[float], xs: list[list[float]], ys: list[float],
-                 lr: float) -> None:
+    def __init__(
+        self, library: Library, weights: list[float], xs: list[list[float]], ys: list[float], lr: float
+    ) -> None:
         self.library = library
         self.initial = list(weights)
         self.model = _make_model(library, self.initial)
@@ -142,5 +143,9 @@ def memory(library: Library, weights: list[float], xs: list[list[float]], ys: li
         tracemalloc.stop()
     made_before = {id(v) for v in parameters} | {id(v) for x in inputs for v in x}
     nodes = sum(1 for v in _reachable(library, loss) if id(v) not in made_before)
-    return {"graph_bytes": graph_bytes, "after_backward_bytes": current - baseline,
-            "backward_peak_bytes": peak - baseline, "nodes": nodes}
+    return {
+        "graph_bytes": graph_bytes,
+        "after_backward_bytes": current - baseline,
+        "backward_peak_bytes": peak - baseline,
+        "nodes": nodes,
+    }

@@ -140,8 +140,17 @@ def serve(connection: Connection, implementation: str) -> None:
         connection.close()
         return
     session = _Session(module)
-    connection.send(("ok", {"variant": module.variant(), "python": platform.python_version(),
-                            "recursion_limit": sys.getrecursionlimit(), "gc_enabled": gc.isenabled()}))
+    connection.send(
+        (
+            "ok",
+            {
+                "variant": module.variant(),
+                "python": platform.python_version(),
+                "recursion_limit": sys.getrecursionlimit(),
+                "gc_enabled": gc.isenabled(),
+            },
+        )
+    )
     while True:
         try:
             message = connection.recv()

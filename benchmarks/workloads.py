@@ -46,13 +46,31 @@ class Sizes:
 
     @classmethod
     def quick(cls) -> Sizes:
-        return cls(mlp_samples=30, memory_samples=30, wide_terms=5_000, chain_lengths=(1_000, 10_000),
-                   torch_max_chain=10_000, rounds=3, chain_rounds=1, target_seconds=0.05, window_steps=5)
+        return cls(
+            mlp_samples=30,
+            memory_samples=30,
+            wide_terms=5_000,
+            chain_lengths=(1_000, 10_000),
+            torch_max_chain=10_000,
+            rounds=3,
+            chain_rounds=1,
+            target_seconds=0.05,
+            window_steps=5,
+        )
 
     @classmethod
     def tiny(cls) -> Sizes:
-        return cls(mlp_samples=8, memory_samples=8, wide_terms=300, chain_lengths=(100, 2_000),
-                   torch_max_chain=2_000, rounds=2, chain_rounds=1, target_seconds=0.005, window_steps=2)
+        return cls(
+            mlp_samples=8,
+            memory_samples=8,
+            wide_terms=300,
+            chain_lengths=(100, 2_000),
+            torch_max_chain=2_000,
+            rounds=2,
+            chain_rounds=1,
+            target_seconds=0.005,
+            window_steps=2,
+        )
 
 
 def mlp_shape() -> list[tuple[int, int]]:

@@ -20,9 +20,7 @@ from demos._common import CONSOLE_SCRIPT
 
 def names() -> list[str]:
     """The demos of this package, by module name (``moons``, ``by_hand``...), sorted."""
-    return sorted(
-        module.name for module in pkgutil.iter_modules(demos.__path__) if not module.name.startswith("_")
-    )
+    return sorted(module.name for module in pkgutil.iter_modules(demos.__path__) if not module.name.startswith("_"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,7 +39,10 @@ def parse_args(
         parser.add_argument("--quick", action="store_true", help="a small, fast run (the smoke tests use it)")
     if out:
         parser.add_argument(
-            "--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+            "--out",
+            type=Path,
+            default=DEFAULT_OUT,
+            metavar="DIR",
             help=f"folder for the files it writes (default {DEFAULT_OUT}, under the current directory)",
         )
     if options is not None:

@@ -67,8 +67,12 @@ def loss_function(model: MLP, classes: int, backend: str | None) -> LossFn:
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS} or None (eager), got {backend!r}")
     parameters = model.parameters()
-    compiled = engine.compile(lambda x, target: cross_entropy_one_hot(model(x), target), parameters,
-                              backend=backend, names=dict(model.named_parameters()))
+    compiled = engine.compile(
+        lambda x, target: cross_entropy_one_hot(model(x), target),
+        parameters,
+        backend=backend,
+        names=dict(model.named_parameters()),
+    )
 
     def replay(examples: list[Example], with_grad: bool) -> float:
         saved = None if with_grad else [p.grad for p in parameters]
@@ -93,9 +97,22 @@ class Run:
     seen: set[int] = field(default_factory=set)  # indices of the examples any gradient was computed on
 
 
-def train(model: MLP, examples: Sequence[Example], train_indices: Sequence[int], val_indices: Sequence[int], *,
-          classes: int, epochs: int, batch_size: int, lr: float, patience: int, seed: int,
-          backend: str | None, quiet: bool = False, desc: str = "epochs") -> Run:
+def train(
+    model: MLP,
+    examples: Sequence[Example],
+    train_indices: Sequence[int],
+    val_indices: Sequence[int],
+    *,
+    classes: int,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    patience: int,
+    seed: int,
+    backend: str | None,
+    quiet: bool = False,
+    desc: str = "epochs",
+) -> Run:
     """Minibatch Adam on the mean cross-entropy of ``examples[train_indices]``, the batches shuffled by one
     ``random.Random(seed)``; after each epoch the loss on ``examples[val_indices]``. Early stopping: it stops after
     ``patience`` epochs without a new lowest validation loss, and leaves the model with the weights of the best

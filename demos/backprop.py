@@ -71,8 +71,10 @@ def hand_formula(name: str, p: dict[str, Value], n: dict[str, float]) -> tuple[s
         return "(a21 - y)", dz2
     dz1 = {j: dz2 * p[f"w{k}1"].data * n[f"a1{j}"] * (1 - n[f"a1{j}"]) for j, k in zip((1, 2, 3), (3, 4, 5))}
     if name == "b1":
-        return ("Σ_j (a21 - y) · w(j+2)1 · a1j (1 - a1j)  (b1 feeds all three hidden neurons)",
-                dz1[1] + dz1[2] + dz1[3])
+        return (
+            "Σ_j (a21 - y) · w(j+2)1 · a1j (1 - a1j)  (b1 feeds all three hidden neurons)",
+            dz1[1] + dz1[2] + dz1[3],
+        )
     i, j = int(name[1]), int(name[2])
     return f"(a21 - y) · w{j + 2}1 · a1{j} (1 - a1{j}) · x{i}", dz1[j] * n[f"x{i}"]
 
@@ -101,8 +103,11 @@ def steps_strip(loss: Value, out: Path, steps: Sequence[int]) -> Path:
     for axis, (k, image) in zip(axes, images):
         axis.imshow(image)
         axis.set_axis_off()
-        axis.set_title(f"after step {k}" if k else "before the first step (the root's gradient seeded with 1)",
-                       fontsize=10, loc="left")
+        axis.set_title(
+            f"after step {k}" if k else "before the first step (the root's gradient seeded with 1)",
+            fontsize=10,
+            loc="left",
+        )
     path = out / "backprop_steps.png"
     figure.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(figure)

@@ -40,6 +40,7 @@ def _sigmoid(z: float) -> float:
 
 # --- seed 004: the 2-3-1 network ---------------------------------------------------------------------------
 
+
 def seed_004_rows(rng: random.Random) -> list[tuple[str, float, float]]:
     """(name, hand gradient, engine gradient) for every parameter of seed 004's network."""
     names = ["w11", "w12", "w13", "w21", "w22", "w23", "w31", "w41", "w51", "b1", "b2"]
@@ -78,6 +79,7 @@ def seed_004_rows(rng: random.Random) -> list[tuple[str, float, float]]:
 
 
 # --- seed 002: the i-j-k delta rule ------------------------------------------------------------------------
+
 
 def seed_002_rows(rng: random.Random) -> list[tuple[str, float, float]]:
     """(name, hand gradient, engine gradient) for every weight and bias of seed 002's i-j-k network."""

@@ -82,19 +82,39 @@ def _plot_misclassified(examples: Sequence[Example], predictions: Sequence[int],
 
 def _options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--compile", choices=BACKENDS,
-                       help=f"train with engine.compile on this backend (default {DEFAULT_BACKEND})")
+    group.add_argument(
+        "--compile", choices=BACKENDS, help=f"train with engine.compile on this backend (default {DEFAULT_BACKEND})"
+    )
     group.add_argument("--eager", action="store_true", help="train with eager chainrule (no compile)")
-    parser.add_argument("--compare", action="store_true",
-                        help="also train the same model eagerly and print both training times")
+    parser.add_argument(
+        "--compare", action="store_true", help="also train the same model eagerly and print both training times"
+    )
 
 
-def _train_fresh(examples: list[Example], train_indices: list[int], val_indices: list[int], epochs: int,
-                 backend: str | None, quiet: bool) -> tuple[MLP, Run]:
+def _train_fresh(
+    examples: list[Example],
+    train_indices: list[int],
+    val_indices: list[int],
+    epochs: int,
+    backend: str | None,
+    quiet: bool,
+) -> tuple[MLP, Run]:
     model = MLP(64, WIDTHS, activation=ACTIVATION, init=INIT, seed=SEED)
-    run = multiclass.train(model, examples, train_indices, val_indices, classes=CLASSES, epochs=epochs,
-                           batch_size=BATCH_SIZE, lr=LEARNING_RATE, patience=PATIENCE, seed=SEED, backend=backend,
-                           quiet=quiet, desc="digits")
+    run = multiclass.train(
+        model,
+        examples,
+        train_indices,
+        val_indices,
+        classes=CLASSES,
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        lr=LEARNING_RATE,
+        patience=PATIENCE,
+        seed=SEED,
+        backend=backend,
+        quiet=quiet,
+        desc="digits",
+    )
     return model, run
 
 
@@ -106,23 +126,29 @@ def main(argv: Sequence[str] | None = None) -> dict:
     examples = load(QUICK_IMAGES if args.quick else None)
     epochs = QUICK_EPOCHS if args.quick else EPOCHS
     train_indices, val_indices, test_indices = multiclass.split(len(examples), FRACTIONS, SEED)
-    print(f"{len(examples)} images: {len(train_indices)} training, {len(val_indices)} validation, "
-          f"{len(test_indices)} test")
+    print(
+        f"{len(examples)} images: {len(train_indices)} training, {len(val_indices)} validation, "
+        f"{len(test_indices)} test"
+    )
     model, run = _train_fresh(examples, train_indices, val_indices, epochs, backend, args.quick)
     for epoch, (train_loss, val_loss) in enumerate(zip(run.train_losses, run.val_losses), start=1):
         if args.quick or epoch % 5 == 0 or epoch == run.best_epoch or epoch == len(run.train_losses):
             say(f"epoch {epoch:3d}  training loss {train_loss:.4f}  validation loss {val_loss:.4f}")
     how = "eager" if backend is None else f"compiled ({backend})"
     stop = f"stopped early after epoch {len(run.train_losses)}" if run.stopped_early else "ran every epoch"
-    print(f"best epoch {run.best_epoch} (validation loss {run.val_losses[run.best_epoch - 1]:.4f}); {stop}; "
-          f"{how} training took {run.seconds:.1f} s")
+    print(
+        f"best epoch {run.best_epoch} (validation loss {run.val_losses[run.best_epoch - 1]:.4f}); {stop}; "
+        f"{how} training took {run.seconds:.1f} s"
+    )
 
     eager_run = None
     if args.compare and backend is not None:
         _, eager_run = _train_fresh(examples, train_indices, val_indices, epochs, None, quiet=True)
         same = max(abs(a - b) for a, b in zip(run.train_losses, eager_run.train_losses))
-        print(f"compiled ({backend}) training took {run.seconds:.1f} s, eager {eager_run.seconds:.1f} s "
-              f"({eager_run.seconds / run.seconds:.1f}x); epoch losses differ by at most {same:.1e}")
+        print(
+            f"compiled ({backend}) training took {run.seconds:.1f} s, eager {eager_run.seconds:.1f} s "
+            f"({eager_run.seconds / run.seconds:.1f}x); epoch losses differ by at most {same:.1e}"
+        )
 
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "digits_model.json"
@@ -133,14 +159,21 @@ def main(argv: Sequence[str] | None = None) -> dict:
     test_scores = multiclass.scores(reloaded, test_inputs)
     test_accuracy = accuracy(test_scores, test_labels)
     reloaded_predictions = multiclass.predict(test_scores)
-    print(f"test accuracy {test_accuracy:.1%} ({sum(p == y for p, y in zip(reloaded_predictions, test_labels))}"
-          f"/{len(test_labels)}) from the model reloaded from {path}")
+    print(
+        f"test accuracy {test_accuracy:.1%} ({sum(p == y for p, y in zip(reloaded_predictions, test_labels))}"
+        f"/{len(test_labels)}) from the model reloaded from {path}"
+    )
 
     matrix = multiclass.confusion_matrix(test_labels, reloaded_predictions, CLASSES)
     files = [
         multiclass.plot_losses(run, "digits: cross-entropy per epoch", args.out, "digits_losses.png"),
-        multiclass.plot_confusion(matrix, [str(k) for k in range(CLASSES)], f"digits: test confusion matrix "
-                                  f"({test_accuracy:.1%})", args.out, "digits_confusion.png"),
+        multiclass.plot_confusion(
+            matrix,
+            [str(k) for k in range(CLASSES)],
+            f"digits: test confusion matrix ({test_accuracy:.1%})",
+            args.out,
+            "digits_confusion.png",
+        ),
         _plot_misclassified([examples[i] for i in test_indices], reloaded_predictions, args.out),
         path,
     ]

@@ -85,16 +85,18 @@ def train(model: MLP, points: list[Point], steps: int, quiet: bool = False) -> t
     return loss_history, accuracy_history
 
 
-def train_compiled(model: MLP, points: list[Point], steps: int, backend: str = "python",
-                   quiet: bool = False) -> tuple[list[float], list[float]]:
+def train_compiled(
+    model: MLP, points: list[Point], steps: int, backend: str = "python", quiet: bool = False
+) -> tuple[list[float], list[float]]:
     """``train`` with the loss traced once by ``engine.compile(backend=...)`` ("python" or "numpy"): each step is
     ``compiled.batch`` over the points (the mean of hinge + ``ALPHA``·L2 per point is the eager loss)."""
     inputs = [list(x) for x, _ in points]
     labels = [float(y) for _, y in points]
     parameters = model.parameters()
     names = dict(model.named_parameters())
-    loss_of_one = engine.compile(lambda x, y: losses.hinge(model(x), y) + ALPHA * losses.l2(parameters),
-                                 parameters, backend=backend, names=names)
+    loss_of_one = engine.compile(
+        lambda x, y: losses.hinge(model(x), y) + ALPHA * losses.l2(parameters), parameters, backend=backend, names=names
+    )
     score_of = engine.compile(lambda x: model(x), parameters, names=names)
     optimizer = SGD(parameters, lr=learning_rate)
     loss_history, accuracy_history = [], []
@@ -125,8 +127,14 @@ def _plot_boundary(model: MLP, points: list[Point], mesh_step: float, out: Path)
     with no_grad():  # only the scores are needed: no graph, much faster
         scores = [[model([gx, gy]).data for gx in grid_x] for gy in grid_y]
     figure, axes = plt.subplots(figsize=(6, 4.5))
-    axes.contourf(grid_x, grid_y, [[s > 0 for s in row] for row in scores], levels=[-0.5, 0.5, 1.5],
-                  colors=["#f4b6b6", "#b6cdf4"], alpha=0.8)
+    axes.contourf(
+        grid_x,
+        grid_y,
+        [[s > 0 for s in row] for row in scores],
+        levels=[-0.5, 0.5, 1.5],
+        colors=["#f4b6b6", "#b6cdf4"],
+        alpha=0.8,
+    )
     axes.contour(grid_x, grid_y, scores, levels=[0.0], colors="k", linewidths=1)
     colours = ["#c0392b" if y < 0 else "#2962c4" for _, y in points]
     axes.scatter(xs, ys, c=colours, s=22, edgecolors="k", linewidths=0.5)
@@ -156,13 +164,21 @@ def main(argv: Sequence[str] | None = None) -> dict:
     """Train, print and plot; return ``{"accuracy": final training accuracy, "first_perfect_step": int | None,
     "losses": [...], "accuracies": [...], "steps": int, "wall_time": seconds of training, "eager_time": seconds of
     the eager training with ``--compile`` (else None), "files": [Path]}``."""
-    args = parse_args(__doc__, argv, needs_matplotlib=True, options=lambda parser: parser.add_argument(
-        "--compile", choices=["python", "numpy"], help="train with engine.compile on this backend"))
+    args = parse_args(
+        __doc__,
+        argv,
+        needs_matplotlib=True,
+        options=lambda parser: parser.add_argument(
+            "--compile", choices=["python", "numpy"], help="train with engine.compile on this backend"
+        ),
+    )
     steps = QUICK_STEPS if args.quick else STEPS
     points = make_moons()
     model = MLP(2, WIDTHS, activation="relu", seed=SEED)
-    print(f"training {model.__class__.__name__}(2, {WIDTHS}) ({len(model.parameters())} parameters) "
-          f"on {len(points)} moons points for {steps} steps")
+    print(
+        f"training {model.__class__.__name__}(2, {WIDTHS}) ({len(model.parameters())} parameters) "
+        f"on {len(points)} moons points for {steps} steps"
+    )
 
     start = time.perf_counter()
     if args.compile:
@@ -177,8 +193,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
             eager_losses, _ = train(MLP(2, WIDTHS, activation="relu", seed=SEED), points, steps, quiet=True)
         eager_time = time.perf_counter() - start
         same = all(f"{a:.4f}" == f"{b:.4f}" for a, b in zip(loss_history, eager_losses))
-        print(f"compiled ({args.compile}) training took {wall_time:.2f} s, eager {eager_time:.2f} s "
-              f"({eager_time / wall_time:.1f}x); losses {'equal' if same else 'DIFFER'} to 4 decimals at every step")
+        print(
+            f"compiled ({args.compile}) training took {wall_time:.2f} s, eager {eager_time:.2f} s "
+            f"({eager_time / wall_time:.1f}x); losses {'equal' if same else 'DIFFER'} to 4 decimals at every step"
+        )
 
     with no_grad():
         final_accuracy = accuracy([y for _, y in points], [model(x).data for x, _ in points])

@@ -143,16 +143,22 @@ def main(argv: Sequence[str] | None = None) -> dict:
     results["XOR"] = {key: value for key, value in xor.items() if key != "perceptron"}
     line_accuracy, line = best_line_accuracy(GATES["XOR"])
     results["xor_best_line_accuracy"] = line_accuracy
-    print(f"XOR: the perceptron rule {'converged' if xor['converged'] else 'did not converge'} "
-          f"in {xor['epochs']} epochs; best accuracy while training {xor['best_accuracy']:.0%}")
-    print(f"  best of {len(LINE_GRID) ** 3} lines step(w1·x1 + w2·x2 + b) on a grid: {line_accuracy:.0%} "
-          f"(w1={line[0]:g}, w2={line[1]:g}, b={line[2]:g}): no line separates XOR")
+    print(
+        f"XOR: the perceptron rule {'converged' if xor['converged'] else 'did not converge'} "
+        f"in {xor['epochs']} epochs; best accuracy while training {xor['best_accuracy']:.0%}"
+    )
+    print(
+        f"  best of {len(LINE_GRID) ** 3} lines step(w1·x1 + w2·x2 + b) on a grid: {line_accuracy:.0%} "
+        f"(w1={line[0]:g}, w2={line[1]:g}, b={line[2]:g}): no line separates XOR"
+    )
 
     steps = QUICK_MLP_STEPS if args.quick else MLP_STEPS
     model, mlp_losses, mlp_accuracy = train_xor_mlp(steps, quiet=args.quick)
     outputs = [int(model(x).data > 0) for x in INPUTS]
-    print(f"XOR: MLP(2, {MLP_WIDTHS}) with tanh, bce_with_logits, Adam lr {MLP_LEARNING_RATE}, {steps} steps: "
-          f"loss {mlp_losses[0]:.3f} -> {mlp_losses[-1]:.4f}")
+    print(
+        f"XOR: MLP(2, {MLP_WIDTHS}) with tanh, bce_with_logits, Adam lr {MLP_LEARNING_RATE}, {steps} steps: "
+        f"loss {mlp_losses[0]:.3f} -> {mlp_losses[-1]:.4f}"
+    )
     for x, y, out in zip(INPUTS, GATES["XOR"], outputs):
         print(f"  {x[0]} {x[1]} -> {out}   (target {y}, score {model(x).data:+.3f})")
     print(f"  accuracy {mlp_accuracy:.0%}")

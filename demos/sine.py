@@ -99,8 +99,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
     error = max_error(model)
     with no_grad():
         train_error = max(abs(_predict(model, x).data - math.sin(x)) for x in _evenly_spaced(N_TRAIN))
-    print(f"max |fit - sin| on {N_CHECK} points: {error:.4f} (training points: {train_error:.4f}); "
-          f"training took {wall_time:.1f} s")
+    print(
+        f"max |fit - sin| on {N_CHECK} points: {error:.4f} (training points: {train_error:.4f}); "
+        f"training took {wall_time:.1f} s"
+    )
     files = [_plot(model, args.out)]
     print(f"wrote {', '.join(path.name for path in files)} to {args.out}")
     return {

@@ -80,19 +80,39 @@ def _plot_regions(model: MLP, test_set: Sequence[Example], mesh_step: float, out
 
 def _options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--compile", choices=BACKENDS,
-                       help=f"train with engine.compile on this backend (default {DEFAULT_BACKEND})")
+    group.add_argument(
+        "--compile", choices=BACKENDS, help=f"train with engine.compile on this backend (default {DEFAULT_BACKEND})"
+    )
     group.add_argument("--eager", action="store_true", help="train with eager chainrule (no compile)")
-    parser.add_argument("--compare", action="store_true",
-                        help="also train the same model eagerly and print both training times")
+    parser.add_argument(
+        "--compare", action="store_true", help="also train the same model eagerly and print both training times"
+    )
 
 
-def _train_fresh(examples: list[Example], train_indices: list[int], val_indices: list[int], epochs: int,
-                 backend: str | None, quiet: bool) -> tuple[MLP, Run]:
+def _train_fresh(
+    examples: list[Example],
+    train_indices: list[int],
+    val_indices: list[int],
+    epochs: int,
+    backend: str | None,
+    quiet: bool,
+) -> tuple[MLP, Run]:
     model = MLP(4, WIDTHS, activation=ACTIVATION, init=INIT, seed=SEED)
-    run = multiclass.train(model, examples, train_indices, val_indices, classes=len(CLASS_NAMES), epochs=epochs,
-                           batch_size=BATCH_SIZE, lr=LEARNING_RATE, patience=PATIENCE, seed=SEED, backend=backend,
-                           quiet=quiet, desc="yinyang")
+    run = multiclass.train(
+        model,
+        examples,
+        train_indices,
+        val_indices,
+        classes=len(CLASS_NAMES),
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        lr=LEARNING_RATE,
+        patience=PATIENCE,
+        seed=SEED,
+        backend=backend,
+        quiet=quiet,
+        desc="yinyang",
+    )
     return model, run
 
 
@@ -104,23 +124,29 @@ def main(argv: Sequence[str] | None = None) -> dict:
     examples = load(QUICK_POINTS if args.quick else N_POINTS)
     epochs = QUICK_EPOCHS if args.quick else EPOCHS
     train_indices, val_indices, test_indices = multiclass.split(len(examples), FRACTIONS, SEED)
-    print(f"{len(examples)} points: {len(train_indices)} training, {len(val_indices)} validation, "
-          f"{len(test_indices)} test")
+    print(
+        f"{len(examples)} points: {len(train_indices)} training, {len(val_indices)} validation, "
+        f"{len(test_indices)} test"
+    )
     model, run = _train_fresh(examples, train_indices, val_indices, epochs, backend, args.quick)
     for epoch, (train_loss, val_loss) in enumerate(zip(run.train_losses, run.val_losses), start=1):
         if args.quick or epoch % 10 == 0 or epoch == run.best_epoch or epoch == len(run.train_losses):
             say(f"epoch {epoch:3d}  training loss {train_loss:.4f}  validation loss {val_loss:.4f}")
     how = "eager" if backend is None else f"compiled ({backend})"
     stop = f"stopped early after epoch {len(run.train_losses)}" if run.stopped_early else "ran every epoch"
-    print(f"best epoch {run.best_epoch} (validation loss {run.val_losses[run.best_epoch - 1]:.4f}); {stop}; "
-          f"{how} training took {run.seconds:.1f} s")
+    print(
+        f"best epoch {run.best_epoch} (validation loss {run.val_losses[run.best_epoch - 1]:.4f}); {stop}; "
+        f"{how} training took {run.seconds:.1f} s"
+    )
 
     eager_run = None
     if args.compare and backend is not None:
         _, eager_run = _train_fresh(examples, train_indices, val_indices, epochs, None, quiet=True)
         gap = max(abs(a - b) for a, b in zip(run.train_losses, eager_run.train_losses))
-        print(f"compiled ({backend}) training took {run.seconds:.1f} s, eager {eager_run.seconds:.1f} s "
-              f"({eager_run.seconds / run.seconds:.1f}x); epoch losses differ by at most {gap:.1e}")
+        print(
+            f"compiled ({backend}) training took {run.seconds:.1f} s, eager {eager_run.seconds:.1f} s "
+            f"({eager_run.seconds / run.seconds:.1f}x); epoch losses differ by at most {gap:.1e}"
+        )
 
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "yinyang_model.json"
@@ -138,8 +164,13 @@ def main(argv: Sequence[str] | None = None) -> dict:
     files = [
         _plot_regions(reloaded, test_set, QUICK_MESH_STEP if args.quick else MESH_STEP, args.out),
         multiclass.plot_losses(run, "yin-yang: cross-entropy per epoch", args.out, "yinyang_losses.png"),
-        multiclass.plot_confusion(matrix, CLASS_NAMES, f"yin-yang: test confusion matrix ({test_accuracy:.1%})",
-                                  args.out, "yinyang_confusion.png"),
+        multiclass.plot_confusion(
+            matrix,
+            CLASS_NAMES,
+            f"yin-yang: test confusion matrix ({test_accuracy:.1%})",
+            args.out,
+            "yinyang_confusion.png",
+        ),
         path,
     ]
     print(f"wrote {', '.join(file.name for file in files)} to {args.out}")

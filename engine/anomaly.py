@@ -58,9 +58,7 @@ def record(node: Any, op: Any, inputs: tuple[Any, ...], local_grads: tuple[Any, 
     site = _creation_site()
     state.anomaly_sites[node] = site  # type: ignore[index]  # only called while detect_anomaly() is active
     if not math.isfinite(node._data):
-        raise AnomalyError(
-            f"{op.label} produced {node._data} from inputs {_show(inputs)}, built at {site}"
-        )
+        raise AnomalyError(f"{op.label} produced {node._data} from inputs {_show(inputs)}, built at {site}")
     for index, local in enumerate(local_grads):
         if not math.isfinite(_data(local)):
             raise AnomalyError(

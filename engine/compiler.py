@@ -79,29 +79,62 @@ class _Expr:
         other = _symbol(other)
         return _Expr("op", operator, other, self) if swapped else _Expr("op", operator, self, other)
 
-    def __add__(self, other: Any) -> _Expr: return self._binary("+", other)
-    def __radd__(self, other: Any) -> _Expr: return self._binary("+", other, True)
-    def __sub__(self, other: Any) -> _Expr: return self._binary("-", other)
-    def __rsub__(self, other: Any) -> _Expr: return self._binary("-", other, True)
-    def __mul__(self, other: Any) -> _Expr: return self._binary("*", other)
-    def __rmul__(self, other: Any) -> _Expr: return self._binary("*", other, True)
-    def __truediv__(self, other: Any) -> _Expr: return self._binary("/", other)
-    def __rtruediv__(self, other: Any) -> _Expr: return self._binary("/", other, True)
-    def __lt__(self, other: Any) -> _Expr: return self._binary("<", other)
-    def __le__(self, other: Any) -> _Expr: return self._binary("<=", other)
-    def __gt__(self, other: Any) -> _Expr: return self._binary(">", other)
-    def __ge__(self, other: Any) -> _Expr: return self._binary(">=", other)
-    def __and__(self, other: Any) -> _Expr: return self._binary("&", other)
-    def __rand__(self, other: Any) -> _Expr: return self._binary("&", other, True)
-    def __or__(self, other: Any) -> _Expr: return self._binary("|", other)
-    def __ror__(self, other: Any) -> _Expr: return self._binary("|", other, True)
+    def __add__(self, other: Any) -> _Expr:
+        return self._binary("+", other)
+
+    def __radd__(self, other: Any) -> _Expr:
+        return self._binary("+", other, True)
+
+    def __sub__(self, other: Any) -> _Expr:
+        return self._binary("-", other)
+
+    def __rsub__(self, other: Any) -> _Expr:
+        return self._binary("-", other, True)
+
+    def __mul__(self, other: Any) -> _Expr:
+        return self._binary("*", other)
+
+    def __rmul__(self, other: Any) -> _Expr:
+        return self._binary("*", other, True)
+
+    def __truediv__(self, other: Any) -> _Expr:
+        return self._binary("/", other)
+
+    def __rtruediv__(self, other: Any) -> _Expr:
+        return self._binary("/", other, True)
+
+    def __lt__(self, other: Any) -> _Expr:
+        return self._binary("<", other)
+
+    def __le__(self, other: Any) -> _Expr:
+        return self._binary("<=", other)
+
+    def __gt__(self, other: Any) -> _Expr:
+        return self._binary(">", other)
+
+    def __ge__(self, other: Any) -> _Expr:
+        return self._binary(">=", other)
+
+    def __and__(self, other: Any) -> _Expr:
+        return self._binary("&", other)
+
+    def __rand__(self, other: Any) -> _Expr:
+        return self._binary("&", other, True)
+
+    def __or__(self, other: Any) -> _Expr:
+        return self._binary("|", other)
+
+    def __ror__(self, other: Any) -> _Expr:
+        return self._binary("|", other, True)
 
     def __neg__(self) -> _Expr:
         return _Expr("neg", self, finite=self.finite)
 
     def __bool__(self) -> bool:
-        raise TypeError("an op's rule branched with a Python `if` on an input; rules must use num.where(cond, a, b) "
-                        "so that engine.compile can generate their code")
+        raise TypeError(
+            "an op's rule branched with a Python `if` on an input; rules must use num.where(cond, a, b) "
+            "so that engine.compile can generate their code"
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -157,8 +190,13 @@ class _Symbols:
 SYMBOLS = _Symbols()
 
 
-def _render(expr: Any, ref: Callable[[Any], str], function: Callable[[str], str], arrays: bool = False,
-            alias: dict[Any, Any] | None = None) -> str:
+def _render(
+    expr: Any,
+    ref: Callable[[Any], str],
+    function: Callable[[str], str],
+    arrays: bool = False,
+    alias: dict[Any, Any] | None = None,
+) -> str:
     """``expr`` as source text; ``ref(i)`` names node i's value, ``function(name)`` a ``num.<name>`` function.
     With ``arrays``, ``where`` is a function call. ``alias`` maps id(subexpression) to a name already computed
     (the node's own output, which its local derivatives often reuse: d exp = exp). Iterative: an
@@ -268,13 +306,16 @@ def _site() -> str:
 def _structure(arg: Any, where: str) -> Any:
     """The shape of an argument: None for a number, a tuple of the items' shapes for a sequence."""
     if isinstance(arg, Value):
-        raise TypeError(f"engine.compile: {where} is a Value; arguments are numbers or nested sequences of numbers "
-                        "(pass Values that should get gradients in params=)")
+        raise TypeError(
+            f"engine.compile: {where} is a Value; arguments are numbers or nested sequences of numbers "
+            "(pass Values that should get gradients in params=)"
+        )
     if isinstance(arg, numbers.Real) or (getattr(arg, "shape", None) == () and hasattr(arg, "dtype")):
         return None
     if isinstance(arg, (str, bytes)) or not hasattr(arg, "__iter__"):
-        raise TypeError(f"engine.compile: {where} must be a number or a sequence of numbers, "
-                        f"got {type(arg).__name__}: {arg!r}")
+        raise TypeError(
+            f"engine.compile: {where} must be a number or a sequence of numbers, got {type(arg).__name__}: {arg!r}"
+        )
     return tuple(_structure(item, f"{where}[{i}]") for i, item in enumerate(arg))
 
 
@@ -288,8 +329,11 @@ def _leaves(arg: Any, structure: Any, name: str, out: list[Value]) -> Any:
 
 def _arg_names(fn: Callable[..., Any], count: int) -> list[str]:
     try:
-        parameters = [p for p in inspect.signature(fn).parameters.values()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        parameters = [
+            p
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
     except (TypeError, ValueError):
         parameters = []
     names = [p.name for p in parameters[:count]]
@@ -326,7 +370,8 @@ def trace(fn: Callable[..., Value], args: Sequence[Any], params: Sequence[Value]
         raise TracingError(
             f"engine.compile: fn reads a traced Value as a plain number ({what}) at {_site()}; a compiled replay "
             f"cannot recompute a Python number. Compare Values instead (`if x > 0:` is guarded and retraced per "
-            f"branch), or use an op (relu, abs, where), or pass the number as an argument.")
+            f"branch), or use an op (relu, abs, where), or pass the number as an argument."
+        )
 
     previous, state.decision_hook = state.decision_hook, hook
     try:
@@ -416,8 +461,17 @@ def _identifier(text: str, fallback: str) -> str:
     return name
 
 
-_OP_NAMES = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "Σ": "sum", "pow_constant": "pow",
-             "rpow_constant": "rpow", "div_constant": "div"}
+_OP_NAMES = {
+    "+": "add",
+    "-": "sub",
+    "*": "mul",
+    "/": "div",
+    "**": "pow",
+    "Σ": "sum",
+    "pow_constant": "pow",
+    "rpow_constant": "rpow",
+    "div_constant": "div",
+}
 
 
 def plan(traced: Traced, names: dict[str, Value] | None = None) -> Plan:
@@ -443,8 +497,12 @@ def plan(traced: Traced, names: dict[str, Value] | None = None) -> Plan:
     exprs = {}
     for i, node in enumerate(nodes):
         if node._children and not tape:
-            symbols = [_Expr("const", c._data, finite=math.isfinite(c._data)) if kind[index[c]] == "const"
-                       else _Expr("ref", index[c]) for c in node._children]
+            symbols = [
+                _Expr("const", c._data, finite=math.isfinite(c._data))
+                if kind[index[c]] == "const"
+                else _Expr("ref", index[c])
+                for c in node._children
+            ]
             operation = cast(Op, node._operation)  # an interior node
             out, local_grads = operation.rule(SYMBOLS, *symbols, *operation.params)
             exprs[i] = (out, tuple(local_grads))
@@ -482,8 +540,22 @@ def plan(traced: Traced, names: dict[str, Value] | None = None) -> Plan:
         else:
             right = ("const", None if g.right is None else float(g.right))
         guards.append((g.kind, _ref_of(g.left, index, kind), right, g.expected, g.site))
-    return Plan(traced, nodes, index, kind, exprs, backward, wants_grad, flagged, var_names, param_slot,
-                index[traced.root], guards, big=len(nodes) > CODE_LIMIT, tape=tape)
+    return Plan(
+        traced,
+        nodes,
+        index,
+        kind,
+        exprs,
+        backward,
+        wants_grad,
+        flagged,
+        var_names,
+        param_slot,
+        index[traced.root],
+        guards,
+        big=len(nodes) > CODE_LIMIT,
+        tape=tape,
+    )
 
 
 def _ref_of(node: Value, index: dict[Any, Any], kind: list[Any]) -> Any:
@@ -748,11 +820,18 @@ def emit_python(p: Plan, with_grad: bool = True) -> Program:
         prelude += w.forward(i)
     prelude += [w.guard(g) for g in uniform_guards]
     if with_grad:
-        held = [i for i in order if p.wants_grad[i] and (p.kind[i] == "param" or not w.is_sample(i))
-                and p.kind[i] != "const" and (p.kind[i] == "param" or p.nodes[i]._children)]
+        held = [
+            i
+            for i in order
+            if p.wants_grad[i]
+            and (p.kind[i] == "param" or not w.is_sample(i))
+            and p.kind[i] != "const"
+            and (p.kind[i] == "param" or p.nodes[i]._children)
+        ]
         if not w.slots:
-            prelude += [line for i in held for line in ([f"{w.grad(i)} = -0.0"] if p.kind[i] == "param"
-                                                        else w.reset(i))]
+            prelude += [
+                line for i in held for line in ([f"{w.grad(i)} = -0.0"] if p.kind[i] == "param" else w.reset(i))
+            ]
     prelude.append("total = 0.0")
     # the loop over samples: unpack each sample into the input leaves
     inputs = iter(p.traced.inputs)
@@ -778,16 +857,20 @@ def emit_python(p: Plan, with_grad: bool = True) -> Program:
             body_back += w.passes(i)
         for i in w.top_level(uniform_back):
             epilogue += w.passes(i)
-        shared = [f"{name} = {text}" if w.sample_check_uses[name] > 1 else None
-                  for text, name in w.sample_checks.items()]
+        shared = [
+            f"{name} = {text}" if w.sample_check_uses[name] > 1 else None for text, name in w.sample_checks.items()
+        ]
         start = sum(len(w.reset(i)) for i in resets) if not w.slots else 0
         body_back[start:start] = [line for line in shared if line]
         for text, name in w.sample_checks.items():  # used once: inline it again
             if w.sample_check_uses[name] == 1:
                 body_back = [line.replace(name, text) for line in body_back]
         prelude[-1:-1] = w.call_checks
-    result = "total, [" + ", ".join(w.grad(i) if i is not None else "0.0"
-                                    for i in _param_nodes(p)) + "]" if with_grad else "total"
+    result = (
+        "total, [" + ", ".join(w.grad(i) if i is not None else "0.0" for i in _param_nodes(p)) + "]"
+        if with_grad
+        else "total"
+    )
     if not w.slots:
         lines = ["def run(samples, seed, P):", *("    " + x for x in prelude)]
         lines += ["    " + loop_head[0]]
@@ -807,8 +890,10 @@ def _param_nodes(p: Plan) -> list[int | None]:
 
 
 def _guard_is_sample(g: tuple[Any, ...], w: _PythonWriter) -> bool:
-    return any(isinstance(ref, int) and w.is_sample(ref) or isinstance(ref, int) and w.p.kind[ref] == "input"
-               for ref in (g[1], g[2]))
+    return any(
+        isinstance(ref, int) and w.is_sample(ref) or isinstance(ref, int) and w.p.kind[ref] == "input"
+        for ref in (g[1], g[2])
+    )
 
 
 def _pattern(structure: Any, inputs: Any, p: Plan, w: _PythonWriter) -> str:
@@ -860,6 +945,7 @@ def _localised(block: list[str], shared: Callable[[tuple[Any, ...]], bool], sing
             head.append(f"{name} = {'None' if key[1] in single else '-0.0'}")
         elif key[0] == "R":
             head.append(f"{name} = False")
+
     def local(m: re.Match[str]) -> str:
         return f"{_LOCAL_PREFIX[m[1]]}{m[2]}" if (m[1], int(m[2])) in keys else m[0]
 
@@ -867,8 +953,17 @@ def _localised(block: list[str], shared: Callable[[tuple[Any, ...]], bool], sing
     return head + body + tail
 
 
-def _chunked(p: Plan, w: _PythonWriter, prelude: list[Any], patterns: list[Any], body_fwd: list[Any],
-             body_back: list[Any], epilogue: list[Any], result: str, with_grad: bool) -> Program:
+def _chunked(
+    p: Plan,
+    w: _PythonWriter,
+    prelude: list[Any],
+    patterns: list[Any],
+    body_fwd: list[Any],
+    body_back: list[Any],
+    epilogue: list[Any],
+    result: str,
+    with_grad: bool,
+) -> Program:
     """The big-graph form (see emit_python): the statements, written with list slots ``V[i]`` (values), ``G[i]``
     (gradients), ``R[i]`` (reached flags), ``GP[k]`` (params' gradients), are cut into functions of about
     CHUNK_STATEMENTS; inside each, slots become locals and only what crosses a chunk goes through the lists. A small
@@ -941,8 +1036,10 @@ def _chunked(p: Plan, w: _PythonWriter, prelude: list[Any], patterns: list[Any],
             return total
         return total, GP  # in params' order: a param the graph does not reach keeps -0.0
 
-    source = (f"# {count:,} nodes, more than CODE_LIMIT: values in lists V, G, R, GP, the code cut into chunks of "
-              f"about {CHUNK_STATEMENTS} statements; the first few:\n" + "\n".join(sources) + f"# root: V[{root}]\n")
+    source = (
+        f"# {count:,} nodes, more than CODE_LIMIT: values in lists V, G, R, GP, the code cut into chunks of "
+        f"about {CHUNK_STATEMENTS} statements; the first few:\n" + "\n".join(sources) + f"# root: V[{root}]\n"
+    )
     return Program(run, source)
 
 
@@ -953,8 +1050,11 @@ def emit_tape(p: Plan) -> Program:
     count = len(p.nodes)
     base = [node._data if p.kind[i] == "const" else 0.0 for i, node in enumerate(p.nodes)]
     operations = [cast(Op, node._operation) for node in p.nodes]  # None only for leaves, which are skipped
-    forward = [(i, operations[i].rule, tuple(p.index[c] for c in node._children), operations[i].params)
-               for i, node in enumerate(p.nodes) if node._children]
+    forward = [
+        (i, operations[i].rule, tuple(p.index[c] for c in node._children), operations[i].params)
+        for i, node in enumerate(p.nodes)
+        if node._children
+    ]
     back = []
     for i in p.backward:
         kids = [(p.index[c], k) for k, c in enumerate(p.nodes[i]._children) if p.wants_grad[p.index[c]]]
@@ -1013,8 +1113,10 @@ def emit_tape(p: Plan) -> Program:
                     GP[slot] += G[i]
         return (total, GP) if with_grad else total
 
-    source = (f"# {count:,} nodes, more than TAPE_LIMIT ({TAPE_LIMIT:,}): no generated code; a flat tape of "
-              f"{len(forward):,} op nodes replayed by engine.compile.emit_tape's two loops\n")
+    source = (
+        f"# {count:,} nodes, more than TAPE_LIMIT ({TAPE_LIMIT:,}): no generated code; a flat tape of "
+        f"{len(forward):,} op nodes replayed by engine.compile.emit_tape's two loops\n"
+    )
     return Program(run, source)
 
 
@@ -1042,8 +1144,9 @@ class _Backend:
             try:
                 import numpy as np
             except ImportError:
-                raise ImportError("engine.compile(backend='numpy') needs numpy: pip install 'chainrule[numpy]' "
-                                  "(or pip install numpy)") from None
+                raise ImportError(
+                    "engine.compile(backend='numpy') needs numpy: pip install 'chainrule[numpy]' (or pip install numpy)"
+                ) from None
             self.np = np
             self.functions: dict[str, Callable[..., Any]] = _numpy_functions(np)
         else:
@@ -1093,12 +1196,29 @@ def _numpy_functions(np: Any) -> dict[Any, Any]:
         blocks = [np.asarray(column, dtype=np.float64).reshape(n, -1) for column in columns]
         return np.ascontiguousarray(np.concatenate(blocks, axis=1).T)
 
-    return {"isfinite": np.isfinite,
-            "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
-            "abs": np.abs, "div": np.true_divide, "pow": np.power, "sigmoid": sigmoid, "softplus": softplus,
-            "where": np.where, "vector": vector, "inputs": inputs, "zeros": np.zeros, "index": np.array,
-            "add_at": np.add.at, "concat": np.concatenate, "all": lambda x: bool(np.all(x)),
-            "total": lambda x: float(x.sum())}
+    return {
+        "isfinite": np.isfinite,
+        "exp": np.exp,
+        "log": np.log,
+        "sqrt": np.sqrt,
+        "sin": np.sin,
+        "cos": np.cos,
+        "tanh": np.tanh,
+        "abs": np.abs,
+        "div": np.true_divide,
+        "pow": np.power,
+        "sigmoid": sigmoid,
+        "softplus": softplus,
+        "where": np.where,
+        "vector": vector,
+        "inputs": inputs,
+        "zeros": np.zeros,
+        "index": np.array,
+        "add_at": np.add.at,
+        "concat": np.concatenate,
+        "all": lambda x: bool(np.all(x)),
+        "total": lambda x: float(x.sum()),
+    }
 
 
 def _torch_functions(torch: Any, device: Any) -> dict[Any, Any]:
@@ -1115,7 +1235,7 @@ def _torch_functions(torch: Any, device: Any) -> dict[Any, Any]:
         return torch.where(c, a, b)
 
     def power(a: Any, b: Any) -> Any:
-        return a ** b
+        return a**b
 
     def inputs(columns: Sequence[Any], n: int) -> Any:
         blocks = [torch.as_tensor(column, dtype=f64).reshape(n, -1) for column in columns]
@@ -1124,13 +1244,29 @@ def _torch_functions(torch: Any, device: Any) -> dict[Any, Any]:
     def add_at(target: Any, index: Any, values: Any) -> None:
         target.index_put_((index,), values, accumulate=True)
 
-    return {"isfinite": torch.isfinite,
-            "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "sin": torch.sin, "cos": torch.cos,
-            "tanh": torch.tanh, "abs": torch.abs, "div": lambda a, b: a / b, "pow": power, "sigmoid": sigmoid,
-            "softplus": softplus, "where": where, "vector": lambda v: torch.tensor(v, dtype=f64, device=device),
-            "inputs": inputs, "zeros": lambda shape: torch.zeros(shape, dtype=f64, device=device),
-            "index": lambda v: torch.tensor(v, dtype=torch.long, device=device), "add_at": add_at, "concat": torch.cat,
-            "all": lambda x: bool(torch.all(x)), "total": lambda x: float(x.sum())}
+    return {
+        "isfinite": torch.isfinite,
+        "exp": torch.exp,
+        "log": torch.log,
+        "sqrt": torch.sqrt,
+        "sin": torch.sin,
+        "cos": torch.cos,
+        "tanh": torch.tanh,
+        "abs": torch.abs,
+        "div": lambda a, b: a / b,
+        "pow": power,
+        "sigmoid": sigmoid,
+        "softplus": softplus,
+        "where": where,
+        "vector": lambda v: torch.tensor(v, dtype=f64, device=device),
+        "inputs": inputs,
+        "zeros": lambda shape: torch.zeros(shape, dtype=f64, device=device),
+        "index": lambda v: torch.tensor(v, dtype=torch.long, device=device),
+        "add_at": add_at,
+        "concat": torch.cat,
+        "all": lambda x: bool(torch.all(x)),
+        "total": lambda x: float(x.sum()),
+    }
 
 
 @dataclass
@@ -1369,8 +1505,11 @@ def emit_arrays(p: Plan, backend: _Backend, with_grad: bool = True) -> Program |
 def _is_wide_of_params(p: Plan, i: int) -> bool:
     """A Σ or dot node over params only with more than 8 terms (an L2 penalty): one array op in ``emit_arrays``."""
     node = p.nodes[i]
-    return (cast(Op, node._operation).name in ("dot", "Σ") and len(node._children) > 8
-            and all(p.kind[p.index[c]] == "param" for c in node._children))
+    return (
+        cast(Op, node._operation).name in ("dot", "Σ")
+        and len(node._children) > 8
+        and all(p.kind[p.index[c]] == "param" for c in node._children)
+    )
 
 
 def _wide_parts(p: Plan, i: int) -> tuple[list[int], list[int], list[int]]:
@@ -1384,8 +1523,11 @@ def _wide_parts(p: Plan, i: int) -> tuple[list[int], list[int], list[int]]:
 
 def _wide_forward(p: Plan, i: int, constant: Callable[..., Any]) -> str:
     ws, xs, bias = _wide_parts(p, i)
-    total = f"float(PV[{constant('i', xs)}].sum())" if not ws else \
-        f"float(PV[{constant('i', ws)}] @ PV[{constant('i', xs)}])"
+    total = (
+        f"float(PV[{constant('i', xs)}].sum())"
+        if not ws
+        else f"float(PV[{constant('i', ws)}] @ PV[{constant('i', xs)}])"
+    )
     return total + "".join(f" + P[{b}]" for b in bias)
 
 
@@ -1433,8 +1575,15 @@ def _array_guard_ref(ref: Any, p: Plan, place: dict[Any, Any], w: _PythonWriter)
     return w.value(ref)
 
 
-def _array_backward(p: Plan, steps: list[Any], s: int, wants: list[Any], constant: Callable[..., Any],
-                    fn: Callable[..., Any], operand_names: dict[Any, Any]) -> list[str]:
+def _array_backward(
+    p: Plan,
+    steps: list[Any],
+    s: int,
+    wants: list[Any],
+    constant: Callable[..., Any],
+    fn: Callable[..., Any],
+    operand_names: dict[Any, Any],
+) -> list[str]:
     """The reverse statements of step s: its gradient block G{s} times each operand's local derivative, added to
     the operand's block (rows gathered by index) or, summed over the samples, to the uniform nodes' GU."""
     step = steps[s]
@@ -1524,23 +1673,29 @@ class _Entry:
 class Compiled:
     """A traced and compiled scalar function; made by ``engine.compile`` (see there)."""
 
-    def __init__(self, fn: Callable[..., Value], params: Sequence[Value], backend: str, names: dict[Any, Any] | None,
-                 device: Any) -> None:
+    def __init__(
+        self, fn: Callable[..., Value], params: Sequence[Value], backend: str, names: dict[Any, Any] | None, device: Any
+    ) -> None:
         if not callable(fn):
             raise TypeError(f"engine.compile: fn must be callable, got {type(fn).__name__}")
         if isinstance(params, Value) or not hasattr(params, "__iter__"):
-            raise TypeError(f"engine.compile: params must be a sequence of Values (model.parameters()), "
-                            f"got {type(params).__name__}")
+            raise TypeError(
+                f"engine.compile: params must be a sequence of Values (model.parameters()), got {type(params).__name__}"
+            )
         if names is not None and not isinstance(names, dict):
-            raise TypeError(f"engine.compile: names must be a dict of name -> Value (dict(model.named_parameters()))"
-                            f", got {type(names).__name__}")
+            raise TypeError(
+                f"engine.compile: names must be a dict of name -> Value (dict(model.named_parameters()))"
+                f", got {type(names).__name__}"
+            )
         params = list(params)
         for k, p in enumerate(params):
             if not isinstance(p, Value):
                 raise TypeError(f"engine.compile: params[{k}] must be a Value, got {type(p).__name__}")
             if p._children:
-                raise ValueError(f"engine.compile: params[{k}] is not a leaf (it was made by an op); params are "
-                                 "the leaves to differentiate, such as model.parameters()")
+                raise ValueError(
+                    f"engine.compile: params[{k}] is not a leaf (it was made by an op); params are "
+                    "the leaves to differentiate, such as model.parameters()"
+                )
         if backend not in ("python", "numpy", "torch"):
             raise ValueError(f"engine.compile: backend must be 'python', 'numpy' or 'torch', got {backend!r}")
         if device is not None and backend != "torch":
@@ -1579,8 +1734,10 @@ class Compiled:
             raise ValueError("batch: give one column per argument of fn (each a sequence with one entry per sample)")
         lengths = {len(c) for c in columns}
         if len(lengths) != 1:
-            raise ValueError(f"batch: columns must have the same length (one entry per sample), got lengths "
-                             f"{[len(c) for c in columns]}")
+            raise ValueError(
+                f"batch: columns must have the same length (one entry per sample), got lengths "
+                f"{[len(c) for c in columns]}"
+            )
         n = lengths.pop()
         if n == 0:
             raise ValueError("batch: the columns are empty; give at least one sample")
@@ -1614,9 +1771,13 @@ class Compiled:
         if len(entries) >= MAX_TRACES:
             if not self._warned:
                 self._warned = True
-                warnings.warn(f"engine.compile: {getattr(self.fn, '__name__', 'fn')} took more than {MAX_TRACES} "
-                              "different branches for arguments of one structure; running it eagerly from now on "
-                              "for the new ones", RuntimeWarning, stacklevel=4)
+                warnings.warn(
+                    f"engine.compile: {getattr(self.fn, '__name__', 'fn')} took more than {MAX_TRACES} "
+                    "different branches for arguments of one structure; running it eagerly from now on "
+                    "for the new ones",
+                    RuntimeWarning,
+                    stacklevel=4,
+                )
             return None
         traced = trace(self.fn, args, self.params)
         entry = _Entry(plan(traced, self.names), self._arrays)
@@ -1666,8 +1827,9 @@ class Compiled:
                 continue
             except (ValueError, TypeError) as error:
                 if "unpack" in str(error) or "inhomogeneous" in str(error) or "reshape" in str(error):
-                    raise ValueError(f"batch: every sample must have the structure of the first one "
-                                     f"({_describe(key)}): {error}") from None
+                    raise ValueError(
+                        f"batch: every sample must have the structure of the first one ({_describe(key)}): {error}"
+                    ) from None
                 raise
         # the samples take different branches: each sample on its own trace, summed
         total, grads = 0.0, [0.0] * len(self.params)
@@ -1704,8 +1866,14 @@ def _accumulate(params: list[Value], grads: list[float]) -> None:
             p.grad = (p.grad or -0.0) + g
 
 
-def compile(fn: Callable[..., Value], params: Sequence[Value] = (), *, backend: str = "python",  # noqa: A001
-            names: dict[str, Value] | None = None, device: Any = None) -> Compiled:
+def compile(
+    fn: Callable[..., Value],
+    params: Sequence[Value] = (),
+    *,
+    backend: str = "python",  # noqa: A001
+    names: dict[str, Value] | None = None,
+    device: Any = None,
+) -> Compiled:
     """Trace ``fn`` once with Values and replay it as generated code.
 
     ``fn(*args) -> Value`` is ordinary chainrule code; each argument is a number or a (nested) sequence of numbers,

@@ -114,15 +114,27 @@ def draw_dot(
             **attributes,
         )
         if node.children:
-            graph.node(ident + "_op", label=_escape_text(node.op), shape="ellipse", style="filled",
-                       fillcolor=OP_COLOUR, fontsize="10", margin="0.02", id=ident + "_op")
+            graph.node(
+                ident + "_op",
+                label=_escape_text(node.op),
+                shape="ellipse",
+                style="filled",
+                fillcolor=OP_COLOUR,
+                fontsize="10",
+                margin="0.02",
+                id=ident + "_op",
+            )
             graph.edge(ident + "_op", ident)
             current = state.step if state is not None and state.current is node else None
             for index, child in enumerate(node.children):  # input order, repeats kept: x * x draws two edges
                 edge = {"id": f"{ident}_in{index}"}
                 if current is not None:
-                    edge.update(color=CURRENT_COLOUR, penwidth="2.5", fontcolor=CURRENT_COLOUR,
-                                label=_escape_text("+= " + format_number(current.edges[index].contribution)))
+                    edge.update(
+                        color=CURRENT_COLOUR,
+                        penwidth="2.5",
+                        fontcolor=CURRENT_COLOUR,
+                        label=_escape_text("+= " + format_number(current.edges[index].contribution)),
+                    )
                 graph.edge(node_id[child], ident + "_op", **edge)
     return graph
 
@@ -194,10 +206,12 @@ def node_ids(nodes: Iterable[Value]) -> dict[Value, str]:
 
 # --- helpers --------------------------------------------------------------------------------------
 
+
 def _format_for(path: str | Path | None, format: str | None) -> str:
     if format is not None and format not in FORMATS:
-        raise ValueError(f"render() format must be one of {', '.join(FORMATS)} (or None: from the extension), "
-                         f"got {format!r}")
+        raise ValueError(
+            f"render() format must be one of {', '.join(FORMATS)} (or None: from the extension), got {format!r}"
+        )
     if path is None:
         return format or "svg"
     if not isinstance(path, str | Path):
@@ -288,7 +302,7 @@ def _escape_text(text: str) -> str:
 def _record_text(text: str) -> str:
     """``_escape_text`` plus the characters that structure a record label."""
     text = _visible(text).replace("\\", "\\\\").replace("&", "&amp;")
-    for special in "{}|<>\"":
+    for special in '{}|<>"':
         text = text.replace(special, "\\" + special)
     return text.replace("\n", "\\n")
 
@@ -300,6 +314,7 @@ def _tooltip(title: str, node: Value, gradient: float | None) -> str:
 
 
 # --- draw_dot(step=k) -----------------------------------------------------------------------------
+
 
 class _StepState:
     """The backward pass after ``k`` steps: each node's gradient so far (absent: not reached), the finished
@@ -342,6 +357,7 @@ def _step_style(node: Value, state: _StepState) -> dict[str, str]:
 
 
 # --- rendering ------------------------------------------------------------------------------------
+
 
 def _render_source(source: str, format: str) -> bytes:
     """DOT text -> image bytes, with ``dot`` if on PATH, else the in-process renderer (SVG only)."""

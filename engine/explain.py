@@ -76,8 +76,10 @@ class Explanation:
         rows = []
         if self.paths is not None:
             plural = "path" if self.path_count == 1 else "paths"
-            header = (f"{d} is the sum over the {self.path_count} {plural} from {self._name[self.wrt]} to "
-                      f"{self._name[self.root]} of the product of the local derivatives along each path:")
+            header = (
+                f"{d} is the sum over the {self.path_count} {plural} from {self._name[self.wrt]} to "
+                f"{self._name[self.root]} of the product of the local derivatives along each path:"
+            )
             for path in self.paths:
                 if not path.local_grads:
                     rows.append((f"{d} (the root itself)", "1"))
@@ -88,20 +90,25 @@ class Explanation:
             summed = " + ".join(_signed(path.product, first=i == 0) for i, path in enumerate(self.paths)) or "0"
             footer = f"{d} = {summed} = {self.total!r}  (engine.grad: {self.gradient!r})"
         else:
-            header = (f"{d}: {self.path_count} paths lead from {self._name[self.wrt]} to {self._name[self.root]}, "
-                      f"more than max_paths={self.max_paths}, so here is the per-node accumulation that backward "
-                      "does instead (the delta rule): each node's gradient is the sum over its parents of the "
-                      "parent's gradient times the local derivative, parents first.")
+            header = (
+                f"{d}: {self.path_count} paths lead from {self._name[self.wrt]} to {self._name[self.root]}, "
+                f"more than max_paths={self.max_paths}, so here is the per-node accumulation that backward "
+                "does instead (the delta rule): each node's gradient is the sum over its parents of the "
+                "parent's gradient times the local derivative, parents first."
+            )
             for node_sum in self.node_sums or ():
                 node = node_sum.node
                 if not node_sum.terms:
                     rows.append((f"{self._partial(self.root, node)}", "1 (the root)"))
                     continue
-                formula = " + ".join(f"{self._partial(self.root, parent)} · {self._partial(parent, node)}"
-                                     for parent, _, _ in node_sum.terms)
+                formula = " + ".join(
+                    f"{self._partial(self.root, parent)} · {self._partial(parent, node)}"
+                    for parent, _, _ in node_sum.terms
+                )
                 numbers = " + ".join(f"{_factor(g)} · {_factor(local)}" for _, g, local in node_sum.terms)
-                rows.append((f"{self._partial(self.root, node)} = {formula}",
-                             f"{numbers} = {_number(node_sum.gradient)}"))
+                rows.append(
+                    (f"{self._partial(self.root, node)} = {formula}", f"{numbers} = {_number(node_sum.gradient)}")
+                )
             footer = f"{d} = {self.total!r}  (engine.grad: {self.gradient!r})"
         return header, rows, footer
 
@@ -127,8 +134,10 @@ class Explanation:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return (f"<Explanation of {self._partial(self.root, self.wrt)} = {self.gradient!r}: "
-                f"{self.path_count} path{'s' if self.path_count != 1 else ''}>")
+        return (
+            f"<Explanation of {self._partial(self.root, self.wrt)} = {self.gradient!r}: "
+            f"{self.path_count} path{'s' if self.path_count != 1 else ''}>"
+        )
 
     def _repr_markdown_(self) -> str:
         header, rows, footer = self._lines()
@@ -144,17 +153,18 @@ class Explanation:
         header, rows, footer = self._lines()
         cells = "".join(
             f"<tr><td>{i}</td><td><code>{html.escape(formula)}</code></td><td><code>{html.escape(numbers)}"
-            "</code></td></tr>" for i, (formula, numbers) in enumerate(rows, start=1)
+            "</code></td></tr>"
+            for i, (formula, numbers) in enumerate(rows, start=1)
         )
         where = self._where()
         where_html = f"<p>where <code>{html.escape('; '.join(where))}</code></p>" if where else ""
-        return (f"<div class='chainrule-explain'><p>{html.escape(header)}</p><table><tr><th></th><th>chain rule</th>"
-                f"<th>numbers</th></tr>{cells}</table><p><code>{html.escape(footer)}</code></p>{where_html}</div>")
+        return (
+            f"<div class='chainrule-explain'><p>{html.escape(header)}</p><table><tr><th></th><th>chain rule</th>"
+            f"<th>numbers</th></tr>{cells}</table><p><code>{html.escape(footer)}</code></p>{where_html}</div>"
+        )
 
 
-def explain(
-    root: Value, wrt: Value, max_paths: int = 20, names: Names | None = None
-) -> Explanation:
+def explain(root: Value, wrt: Value, max_paths: int = 20, names: Names | None = None) -> Explanation:
     """d(root)/d(wrt) the way the seed articles derive it by hand: every path from ``wrt`` up to ``root`` as a
     product of local derivatives with their numbers, then the sum over paths next to ``engine.grad``'s value.
 
@@ -170,14 +180,16 @@ def explain(
     if not isinstance(root, Value):
         raise TypeError(f"explain() root must be a Value, got {type(root).__name__}")
     if not isinstance(wrt, Value):
-        raise TypeError(f"explain() wrt must be a Value (an input or parameter of root's graph), got "
-                        f"{type(wrt).__name__}")
+        raise TypeError(
+            f"explain() wrt must be a Value (an input or parameter of root's graph), got {type(wrt).__name__}"
+        )
     if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 0:
         raise ValueError(f"explain() max_paths must be an int >= 0, got {max_paths!r}")
     return Explanation(root, wrt, max_paths, _names_by_value(names))
 
 
 # --- helpers --------------------------------------------------------------------------------------
+
 
 def _reaching(order: list[Value], wrt: Value) -> set[Value]:
     """The nodes of ``order`` from which ``wrt`` can be reached (``wrt`` included): the only ones on a path."""
@@ -227,8 +239,9 @@ def _node_sums(root: Value, reaches: set[Value]) -> list[NodeSum]:
         for edge in step.edges:
             if edge.child in reaches:
                 terms.setdefault(edge.child, []).append((step.node, step.gradient, edge.local_grad))
-    return [NodeSum(step.node, tuple(terms.get(step.node, ())), step.gradient) for step in steps
-            if step.node in reaches]
+    return [
+        NodeSum(step.node, tuple(terms.get(step.node, ())), step.gradient) for step in steps if step.node in reaches
+    ]
 
 
 _INFIX = {"+": " + ", "-": " - ", "*": "·", "/": "/", "**": "**"}
@@ -292,7 +305,7 @@ def _plain(name: str) -> bool:
     if name.replace("_", "").replace(".", "").isalnum() or _is_number(name):
         return True
     head, _, _ = name.partition("(")
-    return bool(head) and head.isidentifier() and name.endswith(")") and _balanced(name[len(head):])
+    return bool(head) and head.isidentifier() and name.endswith(")") and _balanced(name[len(head) :])
 
 
 def _balanced(text: str) -> bool:

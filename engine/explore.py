@@ -41,7 +41,7 @@ def explore(
     # The final state sizes every grad field for its last (usually longest) number.
     graph = draw_dot(root, rankdir=rankdir, names=names, max_nodes=max_nodes, step=len(steps))
     svg = render(graph)
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     page = _PAGE.replace("__SVG__", svg).replace("__DATA__", _data(root, steps, _names_by_value(names)))
     page = page.replace("__INTERVAL__", str(PLAY_INTERVAL_MS))
     page = page.replace("__TITLE__", html.escape(f"backward pass of {_names(root, {})[root]}"))
@@ -63,13 +63,30 @@ def _data(root: Value, steps: list[BackwardStep], names: dict[Value, str]) -> st
     data = {
         "root": ids[root],
         "seed": number(steps[0].gradient),
-        "nodes": {ids[node]: {"name": name[node], "partial": f"∂{_wrap(name[root])}/∂{_wrap(name[node])}",
-                              "data": number(node.data), "op": node.op} for node in name},
+        "nodes": {
+            ids[node]: {
+                "name": name[node],
+                "partial": f"∂{_wrap(name[root])}/∂{_wrap(name[node])}",
+                "data": number(node.data),
+                "op": node.op,
+            }
+            for node in name
+        },
         "steps": [
-            {"node": ids[step.node], "gradient": number(step.gradient),
-             "edges": [{"edge": f"{ids[step.node]}_in{index}", "child": ids[edge.child],
-                        "local": number(edge.local_grad), "contribution": number(edge.contribution),
-                        "total": number(edge.total)} for index, edge in enumerate(step.edges)]}
+            {
+                "node": ids[step.node],
+                "gradient": number(step.gradient),
+                "edges": [
+                    {
+                        "edge": f"{ids[step.node]}_in{index}",
+                        "child": ids[edge.child],
+                        "local": number(edge.local_grad),
+                        "contribution": number(edge.contribution),
+                        "total": number(edge.total),
+                    }
+                    for index, edge in enumerate(step.edges)
+                ],
+            }
             for step in steps
         ],
         "order": [ids[step.node] for step in steps],

@@ -82,9 +82,7 @@ def _data(out: Value | Number) -> float:
     return out._data if isinstance(out, Value) else float(out)
 
 
-def jvp(
-    f: Callable[..., Any], primals: Sequence[Value | Number], tangents: Sequence[Number]
-) -> tuple[Any, Any]:
+def jvp(f: Callable[..., Any], primals: Sequence[Value | Number], tangents: Sequence[Number]) -> tuple[Any, Any]:
     """``(f(*primals), J·tangents)``: the value and the derivative of ``f`` in the direction ``tangents``.
 
     ``f`` takes one Value per primal and returns a Value (both results are floats) or a sequence of Values (both
@@ -125,8 +123,10 @@ def hessian(f: Callable[..., Value], inputs: Sequence[Value | Number]) -> list[l
     xs = _leaves(inputs, "inputs")
     outputs, single, _ = _run(f, xs)
     if not single:
-        raise TypeError(f"hessian needs f to return one Value (a scalar), got {len(outputs)} outputs; "
-                        "use jacobian for a vector function")
+        raise TypeError(
+            f"hessian needs f to return one Value (a scalar), got {len(outputs)} outputs; "
+            "use jacobian for a vector function"
+        )
     with enable_grad():
         gradient = grad(outputs[0], xs, create_graph=True)
     return jacobian_of_values(gradient, xs)

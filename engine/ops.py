@@ -122,8 +122,15 @@ REGISTRY: dict[str, Op] = {}
 """Every op by its name: the built-in ones below and those made with ``engine.primitive``."""
 
 
-def op(name: str, rule: Callable[..., Result], *, domains: tuple[Domain, ...] = (), constant: Domain | None = None,
-       nary: bool = False, label: str = "") -> Op:
+def op(
+    name: str,
+    rule: Callable[..., Result],
+    *,
+    domains: tuple[Domain, ...] = (),
+    constant: Domain | None = None,
+    nary: bool = False,
+    label: str = "",
+) -> Op:
     """Register ``rule`` as the op ``name`` and return it. ``label`` is how a node shows it (default ``name``;
     with a ``constant``, a template such as ``"**{}"``)."""
     if name in REGISTRY:
@@ -766,8 +773,10 @@ def _maximum(num: Num, a: X, b: X) -> Result:
     # nan in either gives nan (a + b), with gradient 1 to both; a tie splits the gradient in half (PyTorch's rules)
     out = num.where(a >= b, a, num.where(a < b, b, a + b))
     tie = num.eq(a, b)
-    return out, (num.where(a > b, 1.0, num.where(a < b, 0.0, num.where(tie, 0.5, 1.0))),
-                 num.where(a > b, 0.0, num.where(a < b, 1.0, num.where(tie, 0.5, 1.0))))
+    return out, (
+        num.where(a > b, 1.0, num.where(a < b, 0.0, num.where(tie, 0.5, 1.0))),
+        num.where(a > b, 0.0, num.where(a < b, 1.0, num.where(tie, 0.5, 1.0))),
+    )
 
 
 MAXIMUM = op("maximum", _maximum, domains=(Domain(0.1, 10.0), Domain(-10.0, -0.1)))  # ties are pinned, not sampled
@@ -777,8 +786,10 @@ def _minimum(num: Num, a: X, b: X) -> Result:
     """min(a, b) | 1, 0 if a < b; 0, 1 if a > b; ½, ½ at a tie | nan in either gives nan, slopes 1, 1"""
     out = num.where(a <= b, a, num.where(a > b, b, a + b))
     tie = num.eq(a, b)
-    return out, (num.where(a < b, 1.0, num.where(a > b, 0.0, num.where(tie, 0.5, 1.0))),
-                 num.where(a < b, 0.0, num.where(a > b, 1.0, num.where(tie, 0.5, 1.0))))
+    return out, (
+        num.where(a < b, 1.0, num.where(a > b, 0.0, num.where(tie, 0.5, 1.0))),
+        num.where(a < b, 0.0, num.where(a > b, 1.0, num.where(tie, 0.5, 1.0))),
+    )
 
 
 MINIMUM = op("minimum", _minimum, domains=(Domain(-10.0, -0.1), Domain(0.1, 10.0)))

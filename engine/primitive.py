@@ -11,6 +11,7 @@ from engine.value import Number, Value, apply
 
 Rule = Callable[..., tuple[Any, tuple[Any, ...]]]  # rule(num, *inputs) -> (out, local_grads)
 
+
 def primitive(name: str, *, domains: Sequence[ops.Domain] = ()) -> Callable[[Rule], Callable[..., Value]]:
     """Decorator: register ``rule(num, *inputs) -> (out, local_grads)`` as the op ``name`` and return the function
     that applies it to Values (or plain numbers, which become constant leaves)::

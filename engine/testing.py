@@ -166,6 +166,7 @@ OPS: dict[str, OpSpec] = {spec.name: spec for spec in _SPECS}
 DOMAINS: dict[str, tuple[Domain, ...]] = {spec.name: spec.operands for spec in _SPECS}
 """The operand domains of each op, the one place they are stated."""
 
+
 def floats_for(name: str, operand: int = 0) -> st.SearchStrategy[float]:
     """Floats in the domain of operand ``operand`` of op ``name``: ``floats_for("LOG")`` is floats(1e-3, 1e3)."""
     if name not in OPS:
@@ -374,8 +375,10 @@ def assert_gradients_match(
         else:
             estimates = [_central_difference(partial, x, step * max(1.0, abs(x))) for step in steps]
             if _ill_conditioned(estimates, atol, rtol):
-                note(f"input {i} at {points}: central differences disagree across steps ({estimates}): "
-                     "the oracle is ill-conditioned here, so the example is rejected, not failed")
+                note(
+                    f"input {i} at {points}: central differences disagree across steps ({estimates}): "
+                    "the oracle is ill-conditioned here, so the example is rejected, not failed"
+                )
                 reject()
             raise GradcheckError(
                 f"d f / d input {i} at inputs={points} disagrees with central differences "

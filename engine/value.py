@@ -36,8 +36,9 @@ class Value:
     """
 
     # (checkers see no slots: pyright would take the slot ``grad`` for the property declared below)
-    __slots__ = () if TYPE_CHECKING else ("_data", "grad", "_label", "_children", "_local_grads", "_operation",
-                                          "requires_grad")
+    __slots__ = (
+        () if TYPE_CHECKING else ("_data", "grad", "_label", "_children", "_local_grads", "_operation", "requires_grad")
+    )
 
     def __init__(self, data: Number, label: str = "") -> None:
         self._data = data if type(data) is float else _real(data, "Value()")
@@ -620,10 +621,9 @@ def reachable(root: Value, limit: int | None = None) -> list[Value]:
 
 
 def _reverse_topological_order(root: Value) -> list[Value]:
-    """Every node reachable from ``root``, each before all of its children: the chain rule's order, since by a
-    node's turn all its parents (every path from the root) have passed their part on. A depth-first walk on an
-    explicit stack finishes a node after its children; the reverse of that is the order. It reads only the edges,
-    never when or where a node was made, so a graph unpickled in another process orders the same."""
+    """Every node reachable from ``root``, each before all of its children (so by a node's turn every parent has
+    passed its part on). Depth-first on an explicit stack, a node finishes after its children: this is the reverse of
+    that order. It reads only the edges, never when or where a node was made (an unpickled graph orders the same)."""
     order: list[Value] = []
     seen = {root}
     stack = [(root, iter(root._children))]
@@ -641,15 +641,15 @@ def _reverse_topological_order(root: Value) -> list[Value]:
     return order
 
 
+LocalGrads = Callable[[Value], tuple[Any, ...]]
 _recorded_local_grads = operator.attrgetter("_local_grads")
 
 
 def _backpropagate(
-    order: list[Value], seed: Any, local_grads_of: Callable[[Value], tuple[Any, ...]] = _recorded_local_grads
+    order: list[Value], seed: Any, local_grads_of: LocalGrads = _recorded_local_grads
 ) -> dict[Value, Any]:
-    """The chain rule, written once: ``{node: d(root)/d(node) * seed}`` over ``order`` (from
-    ``_reverse_topological_order``); nodes reached only through zero gradients are missing (0). ``local_grads_of``
-    gives a node's local derivatives: recorded on the forward pass, or ``_differentiable_local_grads``."""
+    """The chain rule, written once: ``{node: d(root)/d(node) * seed}`` over ``order``; nodes reached only through
+    zero gradients are missing (0). ``local_grads_of``: the recorded ones, or ``_differentiable_local_grads``."""
     grads = {order[0]: seed}
     gradient_of = grads.get
     checking = state.anomaly_sites is not None
@@ -761,9 +761,7 @@ def _lift(name: str) -> Callable[..., Any]:
     """``FLOATS.<name>`` made to accept Values too: on a Value it applies the op of that name (its method), so the
     result is a node that can be differentiated again; on plain numbers it is the float form."""
     float_form = getattr(FLOATS, name)
-    return lambda *args: (
-        getattr(args[0], name)() if isinstance(args[0], Value) else float_form(*args)
-    )
+    return lambda *args: getattr(args[0], name)() if isinstance(args[0], Value) else float_form(*args)
 
 
 class _ValueMath:
@@ -809,8 +807,9 @@ class _ValueMath:
         # A float form registered after this module was imported (for an engine.primitive): on Values it is the
         # Value method of that name, or else the registered op of that name. Lifted on first use.
         if name.startswith("__") or not hasattr(FLOATS, name):
-            raise AttributeError(f"the number system has no function {name!r}; register its float form with "
-                                 "@engine.ops.float_form")
+            raise AttributeError(
+                f"the number system has no function {name!r}; register its float form with @engine.ops.float_form"
+            )
         if hasattr(Value, name):
             lifted = _lift(name)
         elif name in ops.REGISTRY:
@@ -819,8 +818,10 @@ class _ValueMath:
                 apply(op, *args) if any(isinstance(a, Value) for a in args) else float_form(*args)
             )
         else:
-            raise AttributeError(f"{name!r} has a float form but no op to differentiate it on Values: register a "
-                                 f"primitive named {name!r} (engine.primitive) whose rule gives its derivative")
+            raise AttributeError(
+                f"{name!r} has a float form but no op to differentiate it on Values: register a "
+                f"primitive named {name!r} (engine.primitive) whose rule gives its derivative"
+            )
         setattr(self, name, lifted)
         return lifted
 

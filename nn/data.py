@@ -42,13 +42,19 @@ def moons(n_points: int = 100, noise: float = 0.1, seed: int | random.Random = 0
 
 
 @overload
-def minibatches(data: int, batch_size: int, rng: int | random.Random | None = None, shuffle: bool = True,
-                drop_last: bool = False) -> Iterator[list[int]]: ...
+def minibatches(
+    data: int, batch_size: int, rng: int | random.Random | None = None, shuffle: bool = True, drop_last: bool = False
+) -> Iterator[list[int]]: ...
 
 
 @overload
-def minibatches(data: Sequence[Item], batch_size: int, rng: int | random.Random | None = None, shuffle: bool = True,
-                drop_last: bool = False) -> Iterator[list[Item]]: ...
+def minibatches(
+    data: Sequence[Item],
+    batch_size: int,
+    rng: int | random.Random | None = None,
+    shuffle: bool = True,
+    drop_last: bool = False,
+) -> Iterator[list[Item]]: ...
 
 
 def minibatches(
@@ -91,8 +97,9 @@ def minibatches(
 YinYangPoint = tuple[tuple[float, float, float, float], int]  # ((x, y, 1 - x, 1 - y), class)
 
 
-def yinyang(n_points: int = 1000, seed: int | random.Random = 0, r_small: float = 0.1,
-            r_big: float = 0.5) -> list[YinYangPoint]:
+def yinyang(
+    n_points: int = 1000, seed: int | random.Random = 0, r_small: float = 0.1, r_big: float = 0.5
+) -> list[YinYangPoint]:
     """``n_points`` points of the Yin-Yang data set (Kriener et al., 2021): 3 classes in a disc of radius ``r_big``
     centred at (r_big, r_big): yin (class 1), yang (class 0) and the two small dots of radius ``r_small`` (class 2).
 

@@ -54,10 +54,23 @@ def draw_network(
     largest = max((abs(w) for w in weights if math.isfinite(w)), default=0.0)
 
     graph = new_digraph(
-        graph_attr={"layout": "neato", "fontname": "Helvetica", "splines": "line", "fontsize": "10",
-                    "label": _legend(any(not math.isfinite(w) for w in weights)), "labelloc": "b"},
-        node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "circle", "fixedsize": "true",
-                   "width": "0.75", "style": "filled", "fillcolor": "white"},
+        graph_attr={
+            "layout": "neato",
+            "fontname": "Helvetica",
+            "splines": "line",
+            "fontsize": "10",
+            "label": _legend(any(not math.isfinite(w) for w in weights)),
+            "labelloc": "b",
+        },
+        node_attr={
+            "fontname": "Helvetica",
+            "fontsize": "10",
+            "shape": "circle",
+            "fixedsize": "true",
+            "width": "0.75",
+            "style": "filled",
+            "fillcolor": "white",
+        },
         edge_attr={"arrowhead": "none", "fontname": "Helvetica"},
     )
     columns = [[f"x{k}" for k in range(len(layers[0][0].w))]]
@@ -70,8 +83,9 @@ def draw_network(
         return f"{x:g},{y:g}!"
 
     for column, heading in enumerate(["input"] + [f"layer {i + 1}" for i in range(len(layers))]):
-        graph.node(f"heading{column}", label=heading, shape="plaintext", fixedsize="false",
-                   style="", pos=place(column, -0.8))
+        graph.node(
+            f"heading{column}", label=heading, shape="plaintext", fixedsize="false", style="", pos=place(column, -0.8)
+        )
     for k, ident in enumerate(columns[0]):
         graph.node(ident, label=f"x{k + 1}", fillcolor=INPUT_COLOUR, pos=place(0, k + (tallest - len(columns[0])) / 2))
     for i, neurons in enumerate(layers):
@@ -94,8 +108,14 @@ def _edge_style(w: float, largest: float, show_weights: bool) -> dict[str, str]:
     """Colour for the sign, width and opacity for |w| relative to the largest finite weight; inf and nan
     are black, dashed and labelled, since they have no place on that scale."""
     if not math.isfinite(w):
-        return {"color": NON_FINITE_COLOUR, "style": "dashed", "penwidth": f"{MAX_PENWIDTH / 2:.2f}",
-                "label": repr(w), "fontsize": "8", "tooltip": f"w = {w!r}"}
+        return {
+            "color": NON_FINITE_COLOUR,
+            "style": "dashed",
+            "penwidth": f"{MAX_PENWIDTH / 2:.2f}",
+            "label": repr(w),
+            "fontsize": "8",
+            "tooltip": f"w = {w!r}",
+        }
     size = abs(w) / largest if largest > 0 else 0.0
     opacity = round(MIN_OPACITY + (0xFF - MIN_OPACITY) * size)
     style = {

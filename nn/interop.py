@@ -35,8 +35,7 @@ def _activation_module(torch: Any, activation: Any) -> Any | None:
     if isinstance(activation, str) and activation in modules:
         return modules[activation]()
     raise ValueError(
-        f"activation {activation!r} has no torch equivalent here; to_torch supports "
-        f"{sorted([*modules, 'linear'])}"
+        f"activation {activation!r} has no torch equivalent here; to_torch supports {sorted([*modules, 'linear'])}"
     )
 
 

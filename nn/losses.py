@@ -24,7 +24,9 @@ def _is_scalar(x: object) -> bool:
 
 
 def _pairs(
-    predictions: Scalar | Sequence[Scalar], targets: Scalar | Sequence[Scalar], loss: str,
+    predictions: Scalar | Sequence[Scalar],
+    targets: Scalar | Sequence[Scalar],
+    loss: str,
     names: tuple[str, str] = ("predictions", "targets"),
 ) -> list[tuple[Any, Any]]:
     """[(prediction, target), ...] from two scalars or two equal-length sequences; ``names`` are the arguments'."""

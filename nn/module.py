@@ -184,9 +184,7 @@ class Module:
                 continue
             data = state_dict[name]
             if isinstance(data, bool) or not isinstance(data, numbers.Real):
-                raise TypeError(
-                    f"state_dict[{name!r}] must be a real number, got {type(data).__name__}: {short(data)}"
-                )
+                raise TypeError(f"state_dict[{name!r}] must be a real number, got {type(data).__name__}: {short(data)}")
             try:
                 updates.append((parameter, float(data)))
             except OverflowError:  # an int like 10**400: no float holds it

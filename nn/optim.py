@@ -93,8 +93,9 @@ class Optimizer:
         """The optimizer's state as plain JSON values: its class, options, step count and per-parameter state
         (in ``params`` order). ``lr`` is None when it is a schedule (a callable is not data): the schedule you
         construct the resumed optimizer with continues from the saved step count."""
-        options: dict[str, Any] = {key: list(value) if isinstance(value, tuple) else value
-                                   for key, value in self._options().items()}
+        options: dict[str, Any] = {
+            key: list(value) if isinstance(value, tuple) else value for key, value in self._options().items()
+        }
         options["lr"] = None if callable(self.lr) else self.lr
         return {
             "class": type(self).__name__,
@@ -145,8 +146,11 @@ class Optimizer:
         for index, value in enumerate(values):
             if value is None and kind is not int:
                 continue  # no buffer yet
-            good = type(value) is int and value >= 0 if kind is int else (
-                not isinstance(value, bool) and isinstance(value, numbers.Real))
+            good = (
+                type(value) is int and value >= 0
+                if kind is int
+                else (not isinstance(value, bool) and isinstance(value, numbers.Real))
+            )
             if not good:
                 raise TypeError(
                     f"optimizer state_dict['state'][{name!r}][{index}] must be "

@@ -188,7 +188,7 @@ def read_model(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> dic
     document = read_json(path)
     path = check_path(path)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a chainrule model file (no \"format\": {FORMAT!r} field)")
+        raise ValueError(f'{path} is not a chainrule model file (no "format": {FORMAT!r} field)')
     version = document.get("version")
     if type(version) is not int or version != VERSION:
         raise ValueError(f"{path} has format version {short(version)}; this chainrule reads version {VERSION}")

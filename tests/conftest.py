@@ -15,6 +15,11 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 settings.register_profile("dev", max_examples=30, deadline=None)
 settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True)
-settings.register_profile("intense", max_examples=2000, deadline=None, print_blob=True,
-                          database=DirectoryBasedExampleDatabase(os.path.join(".hypothesis", "intense")))
+settings.register_profile(
+    "intense",
+    max_examples=2000,
+    deadline=None,
+    print_blob=True,
+    database=DirectoryBasedExampleDatabase(os.path.join(".hypothesis", "intense")),
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

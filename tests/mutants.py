@@ -62,8 +62,12 @@ SOURCE_MUTANTS = {
     "abs-kink": ("engine.ops", "_abs", "num.where(x > 0.0, 1.0", "num.where(x >= 0.0, 1.0"),
     "leaky-relu-kink": ("engine.ops", "_leaky_relu", "positive = x > 0.0", "positive = x >= 0.0"),
     "step-kink": ("engine.ops", "_step", "x >= 0.0", "x > 0.0"),
-    "sigmoid-create-graph-as-tanh": ("engine.ops", "_sigmoid", "s = num.sigmoid(x)",
-                                     "s = num.sigmoid(x) if num is FLOATS else num.tanh(x)"),
+    "sigmoid-create-graph-as-tanh": (
+        "engine.ops",
+        "_sigmoid",
+        "s = num.sigmoid(x)",
+        "s = num.sigmoid(x) if num is FLOATS else num.tanh(x)",
+    ),
     "create-graph-pow-exponent": ("engine.ops", "_pow", "out * num.log(x))", "out * num.log(x) * 1.01)"),
     "float-form-exp": ("engine.ops", "exp", "return math.exp(x)", "return math.exp(x) * (1 + 1e-9)"),
     "float-form-softplus": ("engine.ops", "softplus", "max(x, 0.0) + math.log1p", "max(x, 0.0) + 1.001 * math.log1p"),
@@ -86,8 +90,11 @@ def _recompile(module_name: str, function_name: str, original_text: str, mutated
     if source.count(original_text) != 1:
         raise RuntimeError(f"mutant text {original_text!r} is not found once in {module_name}.{function_name}")
     scratch: dict = {}
-    exec(compile(source.replace(original_text, mutated_text), inspect.getsourcefile(original), "exec"),
-         module.__dict__, scratch)  # runs its decorators too (@float_form registers the mutant in FLOATS)
+    exec(
+        compile(source.replace(original_text, mutated_text), inspect.getsourcefile(original), "exec"),
+        module.__dict__,
+        scratch,
+    )  # runs its decorators too (@float_form registers the mutant in FLOATS)
     mutated = scratch[function_name]
     setattr(module, function_name, mutated)
     for op in engine.ops.REGISTRY.values():
@@ -162,7 +169,11 @@ def pytest_configure(config) -> None:
         op.rule = _mutated(op.rule, kind)
     base = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
     settings.register_profile(
-        "mutant", parent=base, database=None, derandomize=True, print_blob=False,
+        "mutant",
+        parent=base,
+        database=None,
+        derandomize=True,
+        print_blob=False,
         phases=(Phase.explicit, Phase.generate),  # a caught mutant needs no shrunk example: saves minutes
     )
     settings.load_profile("mutant")
@@ -186,9 +197,7 @@ def run(mutant: tuple[str, str] | None, profile: str, select: str = "") -> tuple
     if select:
         command += ["-k", select]
     start = time.perf_counter()
-    result = subprocess.run(
-        command + _suite(), cwd=ROOT, env=environment, capture_output=True, text=True, check=False
-    )
+    result = subprocess.run(command + _suite(), cwd=ROOT, env=environment, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
     lines = result.stdout.splitlines()
     failed = [line.split()[1].split("::", 1)[-1] for line in lines if line.startswith("FAILED ")]

@@ -11,9 +11,31 @@ from engine import Value
 # The operators and conversions a user reaches through syntax (``x + y``, ``x < y``, ``float(x)``); their
 # docstrings are the reference for what the syntax does.
 OPERATORS = [
-    "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
-    "__pow__", "__rpow__", "__neg__", "__pos__", "__abs__", "__mod__", "__rmod__", "__lt__", "__le__", "__gt__",
-    "__ge__", "__bool__", "__float__", "__int__", "__round__", "__format__", "__repr__",
+    "__add__",
+    "__radd__",
+    "__sub__",
+    "__rsub__",
+    "__mul__",
+    "__rmul__",
+    "__truediv__",
+    "__rtruediv__",
+    "__pow__",
+    "__rpow__",
+    "__neg__",
+    "__pos__",
+    "__abs__",
+    "__mod__",
+    "__rmod__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+    "__bool__",
+    "__float__",
+    "__int__",
+    "__round__",
+    "__format__",
+    "__repr__",
 ]
 
 

@@ -13,8 +13,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 IGNORED = shutil.ignore_patterns(
-    ".git", ".venv", "build", "site", "*.egg-info", "__pycache__", ".hypothesis", ".pytest_cache", ".ruff_cache",
-    ".cache", "out",
+    ".git",
+    ".venv",
+    "build",
+    "site",
+    "*.egg-info",
+    "__pycache__",
+    ".hypothesis",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".cache",
+    "out",
 )
 
 
@@ -27,8 +36,14 @@ def built(tmp_path_factory):
     names = []
     for hook in ("build_wheel", "build_sdist"):  # one process each: setuptools keeps state between the two
         script = f"import sys; from setuptools import build_meta; print('BUILT', build_meta.{hook}(sys.argv[1]))"
-        result = subprocess.run([sys.executable, "-c", script, str(dist)], cwd=source, capture_output=True,
-                                text=True, timeout=600, check=False)
+        result = subprocess.run(
+            [sys.executable, "-c", script, str(dist)],
+            cwd=source,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr[-3000:]
         names.append([line for line in result.stdout.splitlines() if line.startswith("BUILT ")][-1].split()[1])
     wheel_name, sdist_name = names

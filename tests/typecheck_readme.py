@@ -68,7 +68,10 @@ def check(blocks: list[Snippet], source: str = "README.md") -> list[str]:
         (work / "pyrightconfig.json").write_text(json.dumps(config), encoding="utf-8")
         result = subprocess.run(
             [*command, "--outputjson", "--pythonpath", sys.executable, "--project", str(work)],
-            cwd=work, capture_output=True, text=True, check=False,
+            cwd=work,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         try:
             report = json.loads(result.stdout)

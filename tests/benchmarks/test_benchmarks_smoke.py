@@ -26,8 +26,7 @@ def test_the_tiny_run_exits_cleanly_with_every_workload_reported(tiny_run):
     code, report, _ = tiny_run
     assert code == 0
     assert list(report["workloads"]) == list(wl.WORKLOADS)
-    assert {name: result["status"] for name, result in report["workloads"].items()} == dict.fromkeys(wl.WORKLOADS,
-                                                                                                      "ok")
+    assert {name: result["status"] for name, result in report["workloads"].items()} == dict.fromkeys(wl.WORKLOADS, "ok")
 
 
 def test_mlp_step_results_agree_across_floats_chainrule_and_micrograd_before_timing(tiny_run):

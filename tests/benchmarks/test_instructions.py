@@ -20,12 +20,15 @@ def test_output_without_a_summary_line_is_an_error_that_shows_the_output():
 
 def test_ratios_are_to_the_floor_per_setting_and_the_chain_is_per_op():
     counts = {
-        "mlp-step": {"floats": {True: 40e6, False: 40e6}, "chainrule": {True: 160e6, False: 120e6},
-                     "micrograd": {True: 2000e6, False: 960e6}},
-        "deep-chain": {"floats": {True: 2 * instructions.CHAIN_LENGTH * 100.0,
-                                  False: 2 * instructions.CHAIN_LENGTH * 100.0},
-                       "chainrule": {True: 2 * instructions.CHAIN_LENGTH * 5000.0,
-                                     False: 2 * instructions.CHAIN_LENGTH * 4000.0}},
+        "mlp-step": {
+            "floats": {True: 40e6, False: 40e6},
+            "chainrule": {True: 160e6, False: 120e6},
+            "micrograd": {True: 2000e6, False: 960e6},
+        },
+        "deep-chain": {
+            "floats": {True: 2 * instructions.CHAIN_LENGTH * 100.0, False: 2 * instructions.CHAIN_LENGTH * 100.0},
+            "chainrule": {True: 2 * instructions.CHAIN_LENGTH * 5000.0, False: 2 * instructions.CHAIN_LENGTH * 4000.0},
+        },
     }
     text = instructions.render(counts)
     assert "| chainrule | 160.0 M | 4.00× | 120.0 M | 3.00× |" in text

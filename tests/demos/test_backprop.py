@@ -18,8 +18,11 @@ def _needs_dot_and_matplotlib():
 def test_quick_run_writes_the_page_the_text_and_the_strip(tmp_path, capsys):
     result = backprop.main(["--quick", "--out", str(tmp_path)])
     page, text, strip = result["paths"]
-    assert [page, text, strip] == [tmp_path / "backprop.html", tmp_path / "backprop_explain.txt",
-                                   tmp_path / "backprop_steps.png"]
+    assert [page, text, strip] == [
+        tmp_path / "backprop.html",
+        tmp_path / "backprop_explain.txt",
+        tmp_path / "backprop_steps.png",
+    ]
     html = page.read_text(encoding="utf-8")
     assert "<svg" in html and "http://" not in html.split("<svg")[0] and "<script src" not in html  # self-contained
     assert strip.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

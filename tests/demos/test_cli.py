@@ -56,8 +56,12 @@ def test_python_m_demos_runs_a_demo_from_another_directory(tmp_path):
     pytest.importorskip("matplotlib")
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-m", "demos", "derivatives"], cwd=tmp_path, env=environment,
-        capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "demos", "derivatives"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "chain rule" in result.stdout
@@ -66,7 +70,11 @@ def test_python_m_demos_runs_a_demo_from_another_directory(tmp_path):
 def test_chainrule_demo_passes_on_the_exit_status_of_the_demo(tmp_path):
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-m", "demos", "by_hand", "--quick"], cwd=tmp_path, env=environment,
-        capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "demos", "by_hand", "--quick"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 2 and "unrecognized arguments: --quick" in result.stderr

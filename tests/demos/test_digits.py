@@ -60,7 +60,10 @@ def test_quick_run_learns_and_writes_the_pictures(quick):
 def test_command_line_prints_the_split_and_the_reloaded_test_accuracy(tmp_path):
     completed = subprocess.run(
         [sys.executable, "-m", "demos.digits", "--quick", "--eager", "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()
@@ -75,13 +78,27 @@ def test_compiled_and_eager_training_give_the_same_losses_and_weights():
     results = []
     for backend in (None, "python", "numpy"):
         model = MLP(64, [8, 10], activation="tanh", init="xavier", seed=3)
-        run = multiclass.train(model, examples, train, val, classes=10, epochs=2, batch_size=16, lr=0.01,
-                               patience=5, seed=4, backend=backend, quiet=True)
+        run = multiclass.train(
+            model,
+            examples,
+            train,
+            val,
+            classes=10,
+            epochs=2,
+            batch_size=16,
+            lr=0.01,
+            patience=5,
+            seed=4,
+            backend=backend,
+            quiet=True,
+        )
         results.append((run, [p.data for p in model.parameters()]))
     (eager, eager_weights), *compiled = results
     for run, weights in compiled:
-        assert all(math.isclose(a, b, abs_tol=1e-12) for a, b in zip(run.train_losses + run.val_losses,
-                                                                    eager.train_losses + eager.val_losses))
+        assert all(
+            math.isclose(a, b, abs_tol=1e-12)
+            for a, b in zip(run.train_losses + run.val_losses, eager.train_losses + eager.val_losses)
+        )
         assert all(math.isclose(a, b, abs_tol=1e-12) for a, b in zip(weights, eager_weights))
 
 
@@ -90,8 +107,20 @@ def test_early_stopping_stops_after_patience_epochs_and_keeps_the_best_weights()
     train, val, _ = multiclass.split(len(examples), (0.3, 0.0), seed=0)
     model = MLP(64, [8, 10], activation="tanh", init="xavier", seed=0)
     # lr 0.5 overshoots: the validation loss soon stops improving
-    run = multiclass.train(model, examples, train, val, classes=10, epochs=50, batch_size=70, lr=0.5, patience=2,
-                           seed=0, backend="numpy", quiet=True)
+    run = multiclass.train(
+        model,
+        examples,
+        train,
+        val,
+        classes=10,
+        epochs=50,
+        batch_size=70,
+        lr=0.5,
+        patience=2,
+        seed=0,
+        backend="numpy",
+        quiet=True,
+    )
     assert run.stopped_early
     assert len(run.val_losses) == run.best_epoch + 2
     assert run.val_losses[run.best_epoch - 1] == min(run.val_losses)

@@ -33,11 +33,24 @@ def test_the_demo_writes_the_neuron_graph_with_hand_computed_data_and_grads(tmp_
     o = 1 / math.sqrt(2)
     dn = 1 - o * o
     expected = {
-        "o", f"data {o:.4g}…", "grad 1",
-        "n", f"data {math.atanh(o):.4g}…", f"grad {dn:.4g}…",
-        "x1", "data 2", f"grad {-3 * dn:.4g}…",  # do/dx1 = w1 · do/dn
-        "w1", "data -3", f"grad {2 * dn:.4g}…",  # do/dw1 = x1 · do/dn
-        "x2", "w2", "b", "tanh", "*", "+",
+        "o",
+        f"data {o:.4g}…",
+        "grad 1",
+        "n",
+        f"data {math.atanh(o):.4g}…",
+        f"grad {dn:.4g}…",
+        "x1",
+        "data 2",
+        f"grad {-3 * dn:.4g}…",  # do/dx1 = w1 · do/dn
+        "w1",
+        "data -3",
+        f"grad {2 * dn:.4g}…",  # do/dw1 = x1 · do/dn
+        "x2",
+        "w2",
+        "b",
+        "tanh",
+        "*",
+        "+",
     }
     assert expected <= set(_texts(graph_path))
 

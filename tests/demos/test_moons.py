@@ -20,7 +20,10 @@ def test_command_line_quick_run_learns_writes_both_pictures_and_names_the_folder
     # The README's command, as a user runs it (with --quick and a private output folder).
     completed = subprocess.run(
         [sys.executable, "-m", "demos.moons", "--quick", "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.rstrip().splitlines()
@@ -92,8 +95,9 @@ def test_compiled_training_prints_the_eager_losses_and_both_times(backend, tmp_p
     compiled_out = capsys.readouterr().out
     assert [f"{v:.4f}" for v in compiled["losses"]] == [f"{v:.4f}" for v in eager["losses"]]
     assert compiled["accuracies"] == eager["accuracies"]
-    assert re.findall(r"step +\d+ +loss [0-9.]+ .*", compiled_out) == re.findall(r"step +\d+ +loss [0-9.]+ .*",
-                                                                                 eager_out)
+    assert re.findall(r"step +\d+ +loss [0-9.]+ .*", compiled_out) == re.findall(
+        r"step +\d+ +loss [0-9.]+ .*", eager_out
+    )
     timing = re.search(rf"compiled \({backend}\) training took ([0-9.]+) s, eager ([0-9.]+) s", compiled_out)
     assert timing is not None, compiled_out
     assert "losses equal to 4 decimals at every step" in compiled_out

@@ -11,9 +11,7 @@ def test_quick_run_error_falls_monotonically_and_three_bits_are_multiplied(tmp_p
     assert len(errors) == len(multiply.QUICK_SCALES)
     assert all(later < earlier for earlier, later in zip(errors, errors[1:]))
     assert result["monotonic"] is True
-    assert [(x, y, z) for x, y, z, _ in result["bits"]] == [
-        (x, y, z) for x in (0, 1) for y in (0, 1) for z in (0, 1)
-    ]
+    assert [(x, y, z) for x, y, z, _ in result["bits"]] == [(x, y, z) for x in (0, 1) for y in (0, 1) for z in (0, 1)]
     assert all(out == x * y * z for x, y, z, out in result["bits"])
     assert result["bits_correct"] is True
 

@@ -51,7 +51,10 @@ def test_quick_run_learns_and_writes_the_pictures(quick):
 def test_command_line_with_compile_python_prints_the_split_and_the_reloaded_test_accuracy(tmp_path):
     completed = subprocess.run(
         [sys.executable, "-m", "demos.yinyang", "--quick", "--compile", "python", "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()

@@ -76,8 +76,9 @@ def eager_batch(model: MLP, params: list[Value], xs: list, ys: list) -> tuple[fl
 def test_moons_mlp_batch_matches_eager_on_traced_and_fresh_data(backend: str) -> None:
     _backend_available(backend)
     model, params = make_model()
-    compiled = engine.compile(lambda x, y: losses.hinge(model(x), y) + 1e-4 * losses.l2(params), params,
-                              backend=backend)
+    compiled = engine.compile(
+        lambda x, y: losses.hinge(model(x), y) + 1e-4 * losses.l2(params), params, backend=backend
+    )
     for seed in (1337, 4242):  # the trace comes from the first sample of the first call
         xs, ys = moons(60, seed)
         expected_value, expected_grads = eager_batch(model, params, xs, ys)
@@ -93,8 +94,9 @@ def test_moons_training_steps_follow_eager_after_the_parameters_change(backend: 
     _backend_available(backend)
     model, params = make_model()
     twin, twin_params = make_model()
-    compiled = engine.compile(lambda x, y: losses.hinge(model(x), y) + 1e-4 * losses.l2(params), params,
-                              backend=backend)
+    compiled = engine.compile(
+        lambda x, y: losses.hinge(model(x), y) + 1e-4 * losses.l2(params), params, backend=backend
+    )
     xs, ys = moons(40, 7)
     for _ in range(5):  # the optimizer changes .data between calls: each call reads it again
         expected_value, expected_grads = eager_batch(twin, twin_params, xs, ys)
@@ -297,6 +299,7 @@ def _chain(x0: Value, n: int) -> Value:
 
 def test_a_chain_past_the_code_limit_is_chunked_and_equals_eager() -> None:
     from engine.compiler import CODE_LIMIT
+
     n = CODE_LIMIT // 2 + 500  # 2 nodes per link: past the limit
     x0 = Value(0.5)
     out = _chain(x0, n)
@@ -311,6 +314,7 @@ def test_a_chain_past_the_code_limit_is_chunked_and_equals_eager() -> None:
 
 def test_chunked_form_handles_guards_and_batches(monkeypatch) -> None:
     from engine import compile as _  # noqa: F401 - the function; the module is below
+
     module = sys.modules["engine.compiler"]
     monkeypatch.setattr(module, "CODE_LIMIT", 10)
     monkeypatch.setattr(module, "CHUNK_STATEMENTS", 3)

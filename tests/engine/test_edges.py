@@ -81,10 +81,24 @@ def test_edge_gradient_follows_the_stable_form_or_kink_convention(description, f
 
 def test_no_python_math_error_escapes_any_op_at_extreme_inputs():
     ops = [
-        lambda x: x.exp(), lambda x: x.log(), lambda x: x.sqrt(), lambda x: x.sin(), lambda x: x.cos(),
-        lambda x: x.tanh(), lambda x: x.sigmoid(), lambda x: x.softplus(), lambda x: x.relu(), lambda x: x.abs(),
-        lambda x: 1 / x, lambda x: x**-1, lambda x: x**0.5, lambda x: x**3, lambda x: 2**x, lambda x: x**x,
-        lambda x: x / x, lambda x: (-3) ** x,
+        lambda x: x.exp(),
+        lambda x: x.log(),
+        lambda x: x.sqrt(),
+        lambda x: x.sin(),
+        lambda x: x.cos(),
+        lambda x: x.tanh(),
+        lambda x: x.sigmoid(),
+        lambda x: x.softplus(),
+        lambda x: x.relu(),
+        lambda x: x.abs(),
+        lambda x: 1 / x,
+        lambda x: x**-1,
+        lambda x: x**0.5,
+        lambda x: x**3,
+        lambda x: 2**x,
+        lambda x: x**x,
+        lambda x: x / x,
+        lambda x: (-3) ** x,
     ]
     for point in [0.0, -0.0, -1.0, 1e308, -1e308, 1e-320, INF, -INF, NAN]:
         for op in ops:

@@ -56,6 +56,7 @@ def _close(total, gradient, scale):
 
 # --- explain --------------------------------------------------------------------------------------
 
+
 def test_the_neuron_explains_dw1_as_one_path_with_its_numbers():
     o, nodes = _neuron()
     text = str(engine.explain(o, nodes["w1"]))
@@ -116,8 +117,9 @@ def test_path_counts_equal_brute_force_enumeration_on_small_dags(seed):
         expected = _brute_force_paths(root, x)
         explanation = engine.explain(root, x, max_paths=10**6)
         assert explanation.path_count == expected == len(explanation.paths)
-        assert _close(explanation.total, engine.grad(root, [x])[0],
-                      sum(abs(path.product) for path in explanation.paths))
+        assert _close(
+            explanation.total, engine.grad(root, [x])[0], sum(abs(path.product) for path in explanation.paths)
+        )
 
 
 def test_past_max_paths_it_counts_the_paths_and_shows_the_per_node_accumulation():
@@ -134,7 +136,8 @@ def test_past_max_paths_it_counts_the_paths_and_shows_the_per_node_accumulation(
     for node_sum in explanation.node_sums:  # each node's gradient is the sum of its parents' contributions
         if node_sum.terms:
             assert node_sum.gradient == math.fsum(g * local for _, g, local in node_sum.terms) or math.isclose(
-                node_sum.gradient, sum(g * local for _, g, local in node_sum.terms), rel_tol=1e-15)
+                node_sum.gradient, sum(g * local for _, g, local in node_sum.terms), rel_tol=1e-15
+            )
 
 
 def test_jupyter_shows_a_table_in_markdown_and_html():
@@ -145,13 +148,16 @@ def test_jupyter_shows_a_table_in_markdown_and_html():
     assert "<table>" in page and "∂o/∂n · ∂n/∂(x1·w1 + x2·w2)" in page
 
 
-@pytest.mark.parametrize("kwargs, error, words", [
-    (dict(root=1.0), TypeError, "root must be a Value"),
-    (dict(wrt=2.0), TypeError, "wrt must be a Value"),
-    (dict(max_paths=-1), ValueError, "max_paths must be an int >= 0"),
-    (dict(max_paths=True), ValueError, "max_paths"),
-    (dict(names=5), TypeError, "names"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        (dict(root=1.0), TypeError, "root must be a Value"),
+        (dict(wrt=2.0), TypeError, "wrt must be a Value"),
+        (dict(max_paths=-1), ValueError, "max_paths must be an int >= 0"),
+        (dict(max_paths=True), ValueError, "max_paths"),
+        (dict(names=5), TypeError, "names"),
+    ],
+)
 def test_bad_arguments_raise_an_error_naming_the_argument(kwargs, error, words):
     o, nodes = _neuron()
     kwargs = {"root": o, "wrt": nodes["w1"], **kwargs}
@@ -161,13 +167,16 @@ def test_bad_arguments_raise_an_error_naming_the_argument(kwargs, error, words):
 
 # --- backward_steps -------------------------------------------------------------------------------
 
+
 def test_x_times_x_is_two_steps_with_two_edge_updates():
     x = Value(3.0, "x")
     y = x * x
     steps = engine.backward_steps(y)
     assert [(s.number, s.node, s.gradient) for s in steps] == [(1, y, 1.0), (2, x, 6.0)]
-    assert [(e.child, e.local_grad, e.contribution, e.total) for e in steps[0].edges] == [(x, 3.0, 3.0, 3.0),
-                                                                                          (x, 3.0, 3.0, 6.0)]
+    assert [(e.child, e.local_grad, e.contribution, e.total) for e in steps[0].edges] == [
+        (x, 3.0, 3.0, 3.0),
+        (x, 3.0, 3.0, 6.0),
+    ]
     assert steps[1].edges == ()
 
 

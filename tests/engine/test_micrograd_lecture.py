@@ -92,7 +92,7 @@ def test_the_graph_of_L_and_the_lectures_own_draw_dot():
     assert len(nodes) == 7 and len(edges) == 6
     source = draw_dot(L).source
     assert "{ L | data -8.0000 | grad 0.0000 }" in source
-    assert f'{id(L)}*' in source and f'{id(d)}+' in source  # the op nodes, named uid + _op
+    assert f"{id(L)}*" in source and f"{id(d)}+" in source  # the op nodes, named uid + _op
 
 
 def test_manual_gradients_then_one_step_of_gradient_ascent():

@@ -20,14 +20,18 @@ MICROGRAD_IMPORT = "from micrograd.engine import Value"
 
 def _micrograd_tests() -> dict:
     if not SDIST.is_file():
-        pytest.skip(f"micrograd's source distribution is not at {SDIST}: `pip download --no-deps --no-binary :all: "
-                    f"micrograd==0.1.0 -d .cache` (as .ci/run does)")
+        pytest.skip(
+            f"micrograd's source distribution is not at {SDIST}: `pip download --no-deps --no-binary :all: "
+            f"micrograd==0.1.0 -d .cache` (as .ci/run does)"
+        )
     with tarfile.open(SDIST) as archive:
         source = archive.extractfile("micrograd-0.1.0/test/test_engine.py").read().decode()
     assert source.count(MICROGRAD_IMPORT) == 1  # the one line we change
     namespace: dict = {}
-    exec(compile(source.replace(MICROGRAD_IMPORT, "from engine import Value"), "micrograd/test/test_engine.py", "exec"),
-         namespace)
+    exec(
+        compile(source.replace(MICROGRAD_IMPORT, "from engine import Value"), "micrograd/test/test_engine.py", "exec"),
+        namespace,
+    )
     return {name: test for name, test in namespace.items() if name.startswith("test_")}
 
 

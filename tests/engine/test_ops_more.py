@@ -56,29 +56,70 @@ UNARY = {
 
 BINARY = {
     "ATAN2": [
-        ("y.atan2(x)", lambda y, x: y.atan2(x), torch.atan2,
-         [(1.0, 1.0), (0.0, 0.0), (1.0, -1.0), (0.0, -1.0), (-1e-300, -1.0), (INF, INF), (1.0, 0.0), (0.0, 1.0),
-          (1e200, 1e200), (-3.0, 2.0)]),
+        (
+            "y.atan2(x)",
+            lambda y, x: y.atan2(x),
+            torch.atan2,
+            [
+                (1.0, 1.0),
+                (0.0, 0.0),
+                (1.0, -1.0),
+                (0.0, -1.0),
+                (-1e-300, -1.0),
+                (INF, INF),
+                (1.0, 0.0),
+                (0.0, 1.0),
+                (1e200, 1e200),
+                (-3.0, 2.0),
+            ],
+        ),
     ],
     "MOD": [
-        ("x % y", lambda x, y: x % y, torch.remainder,
-         [(5.0, 3.0), (-5.0, 3.0), (5.0, -3.0), (-5.0, -3.0), (1.0, 0.1), (7.5, 2.5), (5.0, 0.0), (-5.0, INF),
-          (5.0, INF), (INF, 2.0), (1e300, 3.0)]),
+        (
+            "x % y",
+            lambda x, y: x % y,
+            torch.remainder,
+            [
+                (5.0, 3.0),
+                (-5.0, 3.0),
+                (5.0, -3.0),
+                (-5.0, -3.0),
+                (1.0, 0.1),
+                (7.5, 2.5),
+                (5.0, 0.0),
+                (-5.0, INF),
+                (5.0, INF),
+                (INF, 2.0),
+                (1e300, 3.0),
+            ],
+        ),
     ],
     "MAXIMUM": [
-        ("a.maximum(b)", lambda a, b: a.maximum(b), torch.maximum,
-         [(1.0, 2.0), (2.0, 1.0), (1.0, 1.0), (NAN, 1.0), (1.0, NAN), (INF, INF), (-INF, 1.0), (0.0, -0.0)]),
+        (
+            "a.maximum(b)",
+            lambda a, b: a.maximum(b),
+            torch.maximum,
+            [(1.0, 2.0), (2.0, 1.0), (1.0, 1.0), (NAN, 1.0), (1.0, NAN), (INF, INF), (-INF, 1.0), (0.0, -0.0)],
+        ),
     ],
     "MINIMUM": [
-        ("a.minimum(b)", lambda a, b: a.minimum(b), torch.minimum,
-         [(1.0, 2.0), (2.0, 1.0), (1.0, 1.0), (NAN, 1.0), (1.0, NAN), (-INF, -INF), (INF, 1.0), (0.0, -0.0)]),
+        (
+            "a.minimum(b)",
+            lambda a, b: a.minimum(b),
+            torch.minimum,
+            [(1.0, 2.0), (2.0, 1.0), (1.0, 1.0), (NAN, 1.0), (1.0, NAN), (-INF, -INF), (INF, 1.0), (0.0, -0.0)],
+        ),
     ],
 }
 
 TERNARY = {
     "WHERE": [
-        ("engine.where(c, a, b)", lambda c, a, b: engine.where(c, a, b), lambda c, a, b: torch.where(c != 0, a, b),
-         [(1.0, 2.0, 3.0), (0.0, 2.0, 3.0), (-0.0, 2.0, 3.0), (NAN, 2.0, 3.0), (-7.0, INF, NAN)]),
+        (
+            "engine.where(c, a, b)",
+            lambda c, a, b: engine.where(c, a, b),
+            lambda c, a, b: torch.where(c != 0, a, b),
+            [(1.0, 2.0, 3.0), (0.0, 2.0, 3.0), (-0.0, 2.0, 3.0), (NAN, 2.0, 3.0), (-7.0, INF, NAN)],
+        ),
     ],
 }
 
@@ -159,10 +200,17 @@ def test_second_derivatives_through_create_graph_equal_pytorch(f, torch_f, point
 
 @pytest.mark.parametrize(
     ("method", "function", "args"),
-    [(m, getattr(engine, m), (0.3,)) for m in
-     "tan sinh cosh asin acos atan asinh atanh log1p expm1 log2 log10 floor ceil round".split()]
-    + [("acosh", engine.acosh, (1.5,)), ("atan2", engine.atan2, (0.3, -2.0)), ("maximum", engine.maximum, (0.3, 2.0)),
-       ("minimum", engine.minimum, (0.3, 2.0)), ("__mod__", engine.remainder, (7.0, -2.5))],
+    [
+        (m, getattr(engine, m), (0.3,))
+        for m in "tan sinh cosh asin acos atan asinh atanh log1p expm1 log2 log10 floor ceil round".split()
+    ]
+    + [
+        ("acosh", engine.acosh, (1.5,)),
+        ("atan2", engine.atan2, (0.3, -2.0)),
+        ("maximum", engine.maximum, (0.3, 2.0)),
+        ("minimum", engine.minimum, (0.3, 2.0)),
+        ("__mod__", engine.remainder, (7.0, -2.5)),
+    ],
 )
 def test_method_and_engine_function_are_the_same_op(method, function, args):
     xs = [Value(a) for a in args]

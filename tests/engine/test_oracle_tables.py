@@ -34,6 +34,28 @@ def test_every_op_added_in_the_second_round_is_on_the_edge_grid():
     pytest.importorskip("torch")
     from tests.engine.test_ops_more import NEW_OPS
 
-    second_round = {"TAN", "SINH", "COSH", "ASIN", "ACOS", "ATAN", "ASINH", "ACOSH", "ATANH", "LOG1P", "EXPM1", "LOG2",
-                    "LOG10", "ATAN2", "MOD", "FLOOR", "CEIL", "ROUND", "MAXIMUM", "MINIMUM", "CLAMP", "WHERE"}
+    second_round = {
+        "TAN",
+        "SINH",
+        "COSH",
+        "ASIN",
+        "ACOS",
+        "ATAN",
+        "ASINH",
+        "ACOSH",
+        "ATANH",
+        "LOG1P",
+        "EXPM1",
+        "LOG2",
+        "LOG10",
+        "ATAN2",
+        "MOD",
+        "FLOOR",
+        "CEIL",
+        "ROUND",
+        "MAXIMUM",
+        "MINIMUM",
+        "CLAMP",
+        "WHERE",
+    }
     assert second_round <= NEW_OPS and NEW_OPS <= _registered_op_names()

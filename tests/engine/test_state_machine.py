@@ -77,7 +77,7 @@ DUAL_RULES = {
     ),
     "DIV": lambda xs, c, flip: Dual(
         xs[0].primal / xs[1].primal,
-        (xs[0].tangent * xs[1].primal - xs[0].primal * xs[1].tangent) / xs[1].primal**2,
+        (xs[0].tangent * xs[1].primal - xs[0].primal * xs[1].tangent) / xs[1].primal ** 2,
     ),
     "NEG": lambda xs, c, flip: Dual(-xs[0].primal, -xs[0].tangent),
     "POW": _pow,

@@ -40,9 +40,18 @@ def test_repr_shows_data_grad_and_label():
 def test_operators_work_with_numbers_on_either_side():
     x = Value(3.0)
     cases = {
-        "x + 2": (x + 2, 5.0), "2 + x": (2 + x, 5.0), "x - 2": (x - 2, 1.0), "2 - x": (2 - x, -1.0),
-        "x * 2": (x * 2, 6.0), "2 * x": (2 * x, 6.0), "x / 2": (x / 2, 1.5), "6 / x": (6 / x, 2.0),
-        "x ** 2": (x**2, 9.0), "2 ** x": (2**x, 8.0), "x ** x": (x**x, 27.0), "-x": (-x, -3.0),
+        "x + 2": (x + 2, 5.0),
+        "2 + x": (2 + x, 5.0),
+        "x - 2": (x - 2, 1.0),
+        "2 - x": (2 - x, -1.0),
+        "x * 2": (x * 2, 6.0),
+        "2 * x": (2 * x, 6.0),
+        "x / 2": (x / 2, 1.5),
+        "6 / x": (6 / x, 2.0),
+        "x ** 2": (x**2, 9.0),
+        "2 ** x": (2**x, 8.0),
+        "x ** x": (x**x, 27.0),
+        "-x": (-x, -3.0),
     }
     for name, (result, expected) in cases.items():
         assert isinstance(result, Value), name

@@ -13,8 +13,13 @@ NAN = math.nan
 
 
 def _document(model):
-    return {"format": "chainrule.nn", "version": 1, "class": type(model).__name__, "config": model._config(),
-            "state_dict": model.state_dict()}
+    return {
+        "format": "chainrule.nn",
+        "version": 1,
+        "class": type(model).__name__,
+        "config": model._config(),
+        "state_dict": model.state_dict(),
+    }
 
 
 @pytest.fixture
@@ -29,6 +34,7 @@ def _write_text(tmp_path, text, name="m.json"):
 
 
 # --- modules --------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("activation", ["rleu", None, 3])
 def test_a_bad_activation_is_refused_even_when_no_hidden_layer_uses_it(activation):
@@ -73,6 +79,7 @@ def test_good_inputs_still_give_the_hand_computed_output():
 
 # --- perceptron -----------------------------------------------------------------------------------
 
+
 def test_perceptron_predict_and_update_name_a_bad_input():
     with pytest.raises(TypeError, match="^Perceptron input 0 must be"):
         Perceptron(2, seed=0).predict(["a", "b"])
@@ -102,6 +109,7 @@ def test_perceptron_fit_names_xs_or_ys_when_they_are_not_sequences():
 
 # --- optimizers -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("make", [lambda: SGD(None, lr=0.1), lambda: Adam(None), lambda: SGD(5, lr=0.1)])
 def test_optimizers_name_params_that_are_not_iterable(make):
     with pytest.raises(TypeError, match="^params must be an iterable of Values"):
@@ -110,23 +118,27 @@ def test_optimizers_name_params_that_are_not_iterable(make):
 
 # --- losses ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda: losses.mse(None, None), TypeError, r"mse: predictions must be"),
-    (lambda: losses.mse([Value(1.0)], ["1"]), TypeError, r"mse: targets\[0\] must be a real number or a Value"),
-    (lambda: losses.mse([Value(1.0), "x"], [1.0, 2.0]), TypeError, r"mse: predictions\[1\] must be"),
-    (lambda: losses.binary_cross_entropy(None, [1.0]), TypeError, r"binary_cross_entropy: probabilities must be"),
-    (lambda: losses.bce_with_logits([], []), ValueError, r"bce_with_logits: logits is empty"),
-    (lambda: losses.hinge([Value(1.0)], [1, -1]), ValueError, r"hinge: got 1 predictions \(score\) but 2 targets"),
-    (lambda: losses.hinge(Value(1.0), 1, margin="1"), TypeError, r"hinge margin must be a real number"),
-    (lambda: losses.hinge(Value(1.0), 1, margin=None), TypeError, r"hinge margin must be a real number"),
-    (lambda: losses.hinge(Value(1.0), 1, margin=NAN), ValueError, r"hinge margin must be in"),
-    (lambda: losses.l2(None), TypeError, r"l2: parameters must be"),
-    (lambda: losses.l2(["a", "b"]), TypeError, r"l2: parameters\[0\] must be"),
-    (lambda: losses.cross_entropy([1.0, 2.0], None), TypeError, r"cross_entropy target must be a class index"),
-    (lambda: losses.cross_entropy(None, 0), TypeError, r"cross_entropy: logits must be"),
-    (lambda: losses.cross_entropy([1.0, "x"], 0), TypeError, r"cross_entropy: logits\[1\] must be"),
-    (lambda: losses.cross_entropy([[1.0], 2.0], [0, 0]), TypeError, r"cross_entropy: logits\[1\] must be"),
-])
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: losses.mse(None, None), TypeError, r"mse: predictions must be"),
+        (lambda: losses.mse([Value(1.0)], ["1"]), TypeError, r"mse: targets\[0\] must be a real number or a Value"),
+        (lambda: losses.mse([Value(1.0), "x"], [1.0, 2.0]), TypeError, r"mse: predictions\[1\] must be"),
+        (lambda: losses.binary_cross_entropy(None, [1.0]), TypeError, r"binary_cross_entropy: probabilities must be"),
+        (lambda: losses.bce_with_logits([], []), ValueError, r"bce_with_logits: logits is empty"),
+        (lambda: losses.hinge([Value(1.0)], [1, -1]), ValueError, r"hinge: got 1 predictions \(score\) but 2 targets"),
+        (lambda: losses.hinge(Value(1.0), 1, margin="1"), TypeError, r"hinge margin must be a real number"),
+        (lambda: losses.hinge(Value(1.0), 1, margin=None), TypeError, r"hinge margin must be a real number"),
+        (lambda: losses.hinge(Value(1.0), 1, margin=NAN), ValueError, r"hinge margin must be in"),
+        (lambda: losses.l2(None), TypeError, r"l2: parameters must be"),
+        (lambda: losses.l2(["a", "b"]), TypeError, r"l2: parameters\[0\] must be"),
+        (lambda: losses.cross_entropy([1.0, 2.0], None), TypeError, r"cross_entropy target must be a class index"),
+        (lambda: losses.cross_entropy(None, 0), TypeError, r"cross_entropy: logits must be"),
+        (lambda: losses.cross_entropy([1.0, "x"], 0), TypeError, r"cross_entropy: logits\[1\] must be"),
+        (lambda: losses.cross_entropy([[1.0], 2.0], [0, 0]), TypeError, r"cross_entropy: logits\[1\] must be"),
+    ],
+)
 def test_a_loss_given_junk_names_the_argument(call, error, message):
     with pytest.raises(error, match=message):
         call()
@@ -140,16 +152,20 @@ def test_losses_still_accept_numbers_and_values_mixed():
 
 # --- init -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda: init.sample("uniform", -3, 2), ValueError, r"^count must be an int >= 0"),
-    (lambda: init.sample("uniform", "3", 2), TypeError, r"^count must be an int >= 0"),
-    (lambda: init.sample("he", 3, 0), ValueError, r"^fan_in must be an int >= 1"),
-    (lambda: init.sample("xavier", 3, 2, fan_out=0), ValueError, r"^fan_out must be an int >= 1"),
-    (lambda: init.he(0, 1, init.make_rng(0)), ValueError, r"^fan_in must be an int >= 1"),
-    (lambda: init.xavier(-1, -1, init.make_rng(0)), ValueError, r"^fan_in must be an int >= 1"),
-    (lambda: init.xavier(2, -1, init.make_rng(0)), ValueError, r"^fan_out must be an int >= 1"),
-    (lambda: init.xavier("2", 1, init.make_rng(0)), TypeError, r"^fan_in must be an int >= 1, got str"),
-])
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: init.sample("uniform", -3, 2), ValueError, r"^count must be an int >= 0"),
+        (lambda: init.sample("uniform", "3", 2), TypeError, r"^count must be an int >= 0"),
+        (lambda: init.sample("he", 3, 0), ValueError, r"^fan_in must be an int >= 1"),
+        (lambda: init.sample("xavier", 3, 2, fan_out=0), ValueError, r"^fan_out must be an int >= 1"),
+        (lambda: init.he(0, 1, init.make_rng(0)), ValueError, r"^fan_in must be an int >= 1"),
+        (lambda: init.xavier(-1, -1, init.make_rng(0)), ValueError, r"^fan_in must be an int >= 1"),
+        (lambda: init.xavier(2, -1, init.make_rng(0)), ValueError, r"^fan_out must be an int >= 1"),
+        (lambda: init.xavier("2", 1, init.make_rng(0)), TypeError, r"^fan_in must be an int >= 1, got str"),
+    ],
+)
 def test_an_initializer_given_bad_sizes_names_them(call, error, message):
     with pytest.raises(error, match=message):
         call()
@@ -160,6 +176,7 @@ def test_sample_of_zero_weights_is_empty():
 
 
 # --- hostile model files --------------------------------------------------------------------------
+
 
 def test_a_weight_too_big_for_a_float_names_the_key():
     model = MLP(2, [1], seed=0)

@@ -56,8 +56,12 @@ def test_minibatches_without_shuffle_keep_the_order():
 
 @pytest.mark.parametrize(
     ("arguments", "error", "message"),
-    [(([1, 2], 0), ValueError, "batch_size must be an int >= 1"), ((3.5, 2), TypeError, "data must be"),
-     (({1, 2}, 1), TypeError, "data must be a sequence"), ((True, 1), TypeError, "data must be")],
+    [
+        (([1, 2], 0), ValueError, "batch_size must be an int >= 1"),
+        ((3.5, 2), TypeError, "data must be"),
+        (({1, 2}, 1), TypeError, "data must be a sequence"),
+        ((True, 1), TypeError, "data must be"),
+    ],
 )
 def test_minibatches_refuse_bad_arguments_naming_them(arguments, error, message):
     with pytest.raises(error, match=message):

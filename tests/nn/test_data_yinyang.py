@@ -41,8 +41,9 @@ def test_same_seed_same_points_other_seed_other_points():
     assert data.yinyang(50, seed=3) != data.yinyang(50, seed=4)
 
 
-@pytest.mark.parametrize(("x", "y", "label"), [(0.75, 0.5, 2), (0.25, 0.5, 2), (0.5, 0.9, 1), (0.5, 0.1, 0),
-                                               (0.25, 0.3, 1), (0.75, 0.7, 0)])
+@pytest.mark.parametrize(
+    ("x", "y", "label"), [(0.75, 0.5, 2), (0.25, 0.5, 2), (0.5, 0.9, 1), (0.5, 0.1, 0), (0.25, 0.3, 1), (0.75, 0.7, 0)]
+)
 def test_named_points_of_the_symbol(x, y, label):
     assert data._yinyang_class(x, y, 0.1, 0.5) == label
 

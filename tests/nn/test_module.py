@@ -20,8 +20,12 @@ def test_parameter_names_are_unique_stable_and_dotted():
     names = [name for name, _ in model.named_parameters()]
     assert len(names) == len(set(names)) == 41
     assert names == [name for name, _ in MLP(3, [4, 4, 1], seed=5).named_parameters()]
-    assert names[:4] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.w.2",
-                         "layers.0.neurons.0.b"]
+    assert names[:4] == [
+        "layers.0.neurons.0.w.0",
+        "layers.0.neurons.0.w.1",
+        "layers.0.neurons.0.w.2",
+        "layers.0.neurons.0.b",
+    ]
     assert "layers.0.neurons.3.w.1" in names
     assert names[-1] == "layers.2.neurons.0.b"
 
@@ -48,8 +52,15 @@ def test_a_user_module_finds_its_parameters_by_walking_attributes():
             return self.scale * self.blocks[0](x)
 
     names = [name for name, _ in Pair().named_parameters()]
-    assert names == ["scale", "blocks.0.w.0", "blocks.0.w.1", "blocks.0.b", "blocks.1.w.0", "blocks.1.w.1",
-                     "blocks.1.b"]
+    assert names == [
+        "scale",
+        "blocks.0.w.0",
+        "blocks.0.w.1",
+        "blocks.0.b",
+        "blocks.1.w.0",
+        "blocks.1.w.1",
+        "blocks.1.b",
+    ]
 
 
 def test_zero_grad_resets_every_parameter():

@@ -43,8 +43,20 @@ def test_digits_training_equals_torch_adam_loss_after_each_epoch_and_test_accura
     train, val, test = multiclass.split(len(examples), (0.2, 0.2), seed=SEED)
     model = MLP(64, [32, 10], activation="tanh", init="xavier", seed=SEED)
     net = model.to_torch()  # the same initial weights
-    run = multiclass.train(model, examples, train, val, classes=10, epochs=EPOCHS, batch_size=BATCH_SIZE, lr=LR,
-                           patience=EPOCHS, seed=SEED, backend=multiclass.DEFAULT_BACKEND, quiet=True)
+    run = multiclass.train(
+        model,
+        examples,
+        train,
+        val,
+        classes=10,
+        epochs=EPOCHS,
+        batch_size=BATCH_SIZE,
+        lr=LR,
+        patience=EPOCHS,
+        seed=SEED,
+        backend=multiclass.DEFAULT_BACKEND,
+        quiet=True,
+    )
     train_losses, val_losses, states = torch_training(net, examples, train, val)
 
     assert run.train_losses[0] == pytest.approx(train_losses[0], abs=1e-9)  # the loss after the first epoch

@@ -183,8 +183,14 @@ def test_a_parameter_without_a_gradient_this_step_is_skipped_exactly_as_torch_sk
         assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12) for a, b in zip(got, expected)), (step, got)
 
 
-@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.1),
-                                  lambda ps: Adam(ps, lr=0.1, weight_decay=0.1), lambda ps: AdamW(ps, lr=0.1)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.1),
+        lambda ps: Adam(ps, lr=0.1, weight_decay=0.1),
+        lambda ps: AdamW(ps, lr=0.1),
+    ],
+)
 def test_a_frozen_parameter_is_never_moved_even_with_a_gradient_or_weight_decay(make):
     frozen, trained = Value(0.75), Value(0.75)
     frozen.requires_grad = False

@@ -70,7 +70,11 @@ def test_round_trip_through_torch_keeps_every_weight_and_the_architecture(config
 def test_from_torch_builds_an_mlp_computing_what_torch_computes():
     torch.manual_seed(0)
     sequential = torch.nn.Sequential(
-        torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1),
+        torch.nn.Linear(3, 8),
+        torch.nn.Tanh(),
+        torch.nn.Linear(8, 8),
+        torch.nn.Tanh(),
+        torch.nn.Linear(8, 1),
         torch.nn.Sigmoid(),
     ).double()
     model = MLP.from_torch(sequential)
@@ -103,8 +107,12 @@ def test_activations_without_a_torch_module_are_refused_by_name(activation):
         (lambda: torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(4, 1)), "takes 4 inputs"),
         (lambda: torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ELU()), "cannot translate"),
         (lambda: torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(2, 3)), "must directly follow"),
-        (lambda: torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 3), torch.nn.Tanh(),
-                                     torch.nn.Linear(3, 1)), "share one activation"),
+        (
+            lambda: torch.nn.Sequential(
+                torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)
+            ),
+            "share one activation",
+        ),
         (lambda: torch.nn.Linear(2, 3), "Sequential"),
     ],
 )

@@ -63,8 +63,12 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("engine.compile", "names a list", lambda: engine.compile(lambda x: x, names=["w"]), ("names",)),
     ("engine.compile", "device for python", lambda: engine.compile(lambda x: x, device="cpu"), ("device",)),
     ("engine.compile", "an argument a string", lambda: engine.compile(lambda x: x).value("1"), ("argument",)),
-    ("engine.compile", "batch columns of two lengths",
-     lambda: engine.compile(lambda x, y: x * y).batch([1.0, 2.0], [1.0]), ("columns",)),
+    (
+        "engine.compile",
+        "batch columns of two lengths",
+        lambda: engine.compile(lambda x, y: x * y).batch([1.0, 2.0], [1.0]),
+        ("columns",),
+    ),
     ("engine.grad", "output None", lambda: engine.grad(None, []), ("output",)),
     ("engine.grad", "inputs None", lambda: engine.grad(Value(1.0).exp(), None), ("inputs",)),
     ("engine.grad", "inputs of numbers", lambda: engine.grad(Value(1.0).exp(), [1.0]), ("inputs",)),
@@ -84,25 +88,35 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("engine.gradgradcheck", "eps 0", lambda: engine.gradgradcheck(_square, [1.0], eps=0.0), ("eps",)),
     ("engine.draw_dot", "root None", lambda: engine.draw_dot(None), ("root",)),
     ("engine.draw_dot", "rankdir junk", lambda: engine.draw_dot(Value(1.0).exp(), rankdir="XY"), ("rankdir",)),
-    ("engine.draw_dot", "max_nodes negative", lambda: engine.draw_dot(Value(1.0).exp(), max_nodes=-1),
-     ("max_nodes",)),
+    ("engine.draw_dot", "max_nodes negative", lambda: engine.draw_dot(Value(1.0).exp(), max_nodes=-1), ("max_nodes",)),
     ("engine.draw_dot", "names a number", lambda: engine.draw_dot(Value(1.0).exp(), names=5), ("names",)),
     ("engine.render", "graph None", lambda: engine.render(None), ("graph",)),
     ("engine.render", "format junk", lambda: engine.render(Value(1.0).exp(), format="exe"), ("format",)),
-    ("engine.render", "format and extension disagree",
-     lambda: engine.render(Value(1.0).exp(), "graph.png", format="svg"), ("format",)),
+    (
+        "engine.render",
+        "format and extension disagree",
+        lambda: engine.render(Value(1.0).exp(), "graph.png", format="svg"),
+        ("format",),
+    ),
     ("engine.backward_steps", "root None", lambda: engine.backward_steps(None), ("root",)),
     ("engine.explain", "root None", lambda: engine.explain(None, Value(1.0)), ("root",)),
-    ("engine.explain", "max_paths negative", lambda: engine.explain(Value(1.0).exp(), Value(1.0), max_paths=-1),
-     ("max_paths",)),
+    (
+        "engine.explain",
+        "max_paths negative",
+        lambda: engine.explain(Value(1.0).exp(), Value(1.0), max_paths=-1),
+        ("max_paths",),
+    ),
     ("engine.explore", "root None", lambda: engine.explore(None), ("root",)),
     ("engine.explore", "path None", lambda: engine.explore(Value(1.0).exp(), path=None), ("path",)),
     ("engine.testing.floats_for", "unknown op", lambda: _testing().floats_for("NOPE"), ("name",)),
-    ("engine.testing.expressions", "max_inputs negative", lambda: _testing().expressions(max_inputs=-1),
-     ("max_inputs",)),
+    (
+        "engine.testing.expressions",
+        "max_inputs negative",
+        lambda: _testing().expressions(max_inputs=-1),
+        ("max_inputs",),
+    ),
     ("engine.testing.expressions", "max_ops None", lambda: _testing().expressions(max_ops=None), ("max_ops",)),
-    ("engine.testing.assert_gradients_match", "f None", lambda: _testing().assert_gradients_match(None, [1.0]),
-     ("f",)),
+    ("engine.testing.assert_gradients_match", "f None", lambda: _testing().assert_gradients_match(None, [1.0]), ("f",)),
     # --- nn modules ---
     ("nn.MLP", "nin None", lambda: MLP(None, [1]), ("nin",)),
     ("nn.MLP", "nin NaN", lambda: MLP(NAN, [1]), ("nin",)),
@@ -135,10 +149,13 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("Perceptron.update", "label 5", lambda: Perceptron(2, seed=0).update([1.0, 2.0], 5), ("y", "label")),
     ("Perceptron.update", "x None", lambda: Perceptron(2, seed=0).update(None, 1), ("input", "x")),
     ("Perceptron.fit", "mismatched lengths", lambda: Perceptron(2, seed=0).fit([[1.0, 2.0]], []), ("ys", "labels")),
-    ("Perceptron.fit", "epochs negative", lambda: Perceptron(2, seed=0).fit([[1.0, 2.0]], [1], epochs=-1),
-     ("epochs",)),
-    ("Perceptron.fit", "epochs a string", lambda: Perceptron(2, seed=0).fit([[1.0, 2.0]], [1], epochs="9"),
-     ("epochs",)),
+    ("Perceptron.fit", "epochs negative", lambda: Perceptron(2, seed=0).fit([[1.0, 2.0]], [1], epochs=-1), ("epochs",)),
+    (
+        "Perceptron.fit",
+        "epochs a string",
+        lambda: Perceptron(2, seed=0).fit([[1.0, 2.0]], [1], epochs="9"),
+        ("epochs",),
+    ),
     ("Perceptron.predict", "strings", lambda: Perceptron(2, seed=0).predict(["a", "b"]), ("input", "x")),
     ("Module.load_state_dict", "None", lambda: MLP(2, [1]).load_state_dict(None), ("state_dict",)),
     ("Module.load_state_dict", "a list", lambda: MLP(2, [1]).load_state_dict([1.0, 2.0, 3.0]), ("state_dict",)),
@@ -175,12 +192,19 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("nn.losses.mse", "empty lists", lambda: losses.mse([], []), ("predictions", "prediction")),
     ("nn.losses.mse", "mismatched lengths", lambda: losses.mse([Value(1.0)], [1.0, 2.0]), ("targets",)),
     ("nn.losses.mse", "a string target", lambda: losses.mse([Value(1.0)], ["1"]), ("targets",)),
-    ("nn.losses.mse", "a single prediction, a list of targets", lambda: losses.mse(Value(1.0), [1.0, 2.0]),
-     ("target",)),
-    ("nn.losses.binary_cross_entropy", "mismatched lengths",
-     lambda: losses.binary_cross_entropy([Value(0.5)], []), ("targets",)),
-    ("nn.losses.binary_cross_entropy", "None", lambda: losses.binary_cross_entropy(None, [1.0]),
-     ("probabilities",)),
+    (
+        "nn.losses.mse",
+        "a single prediction, a list of targets",
+        lambda: losses.mse(Value(1.0), [1.0, 2.0]),
+        ("target",),
+    ),
+    (
+        "nn.losses.binary_cross_entropy",
+        "mismatched lengths",
+        lambda: losses.binary_cross_entropy([Value(0.5)], []),
+        ("targets",),
+    ),
+    ("nn.losses.binary_cross_entropy", "None", lambda: losses.binary_cross_entropy(None, [1.0]), ("probabilities",)),
     ("nn.losses.bce_with_logits", "empty lists", lambda: losses.bce_with_logits([], []), ("logits", "prediction")),
     ("nn.losses.bce_with_logits", "a string target", lambda: losses.bce_with_logits(Value(0.5), "1"), ("target",)),
     ("nn.losses.cross_entropy", "target out of range", lambda: losses.cross_entropy([1.0, 2.0], 5), ("target",)),
@@ -188,15 +212,23 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("nn.losses.cross_entropy", "target None", lambda: losses.cross_entropy([1.0, 2.0], None), ("target",)),
     ("nn.losses.cross_entropy", "target a float", lambda: losses.cross_entropy([1.0, 2.0], 1.5), ("target",)),
     ("nn.losses.cross_entropy", "empty logits", lambda: losses.cross_entropy([], 0), ("logits",)),
-    ("nn.losses.cross_entropy", "mismatched batch", lambda: losses.cross_entropy([[1.0, 2.0]], [0, 1]),
-     ("target", "logits")),
+    (
+        "nn.losses.cross_entropy",
+        "mismatched batch",
+        lambda: losses.cross_entropy([[1.0, 2.0]], [0, 1]),
+        ("target", "logits"),
+    ),
     ("nn.losses.hinge", "mismatched lengths", lambda: losses.hinge([Value(1.0)], [1, -1]), ("y", "target")),
     ("nn.losses.hinge", "margin a string", lambda: losses.hinge(Value(1.0), 1, margin="1"), ("margin",)),
     ("nn.losses.hinge", "margin None", lambda: losses.hinge(Value(1.0), 1, margin=None), ("margin",)),
     ("nn.losses.l2", "None", lambda: losses.l2(None), ("parameters",)),
     ("nn.losses.l2", "strings", lambda: losses.l2(["a", "b"]), ("parameters",)),
-    ("nn.losses.cross_entropy", "reduction unknown", lambda: losses.cross_entropy([1.0], 0, reduction="avg"),
-     ("reduction",)),
+    (
+        "nn.losses.cross_entropy",
+        "reduction unknown",
+        lambda: losses.cross_entropy([1.0], 0, reduction="avg"),
+        ("reduction",),
+    ),
     ("nn.losses.softmax", "None", lambda: losses.softmax(None), ("logits",)),
     ("nn.losses.softmax", "a string score", lambda: losses.softmax([1.0, "2"]), ("logits",)),
     ("nn.softmax", "empty logits", lambda: nn.softmax([]), ("logits",)),
@@ -215,8 +247,12 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("nn.accuracy", "mismatched lengths", lambda: nn.accuracy([1.0], [1, -1]), ("targets", "predictions")),
     ("nn.metrics.accuracy", "float class targets", lambda: metrics.accuracy([[1.0, 0.0]], [0.0]), ("targets",)),
     ("Optimizer.load_state_dict", "None", lambda: SGD(_params(), lr=0.1).load_state_dict(None), ("state_dict",)),
-    ("Optimizer.load_state_dict", "another class's",
-     lambda: SGD(_params(), lr=0.1).load_state_dict(Adam(_params()).state_dict()), ("state_dict",)),
+    (
+        "Optimizer.load_state_dict",
+        "another class's",
+        lambda: SGD(_params(), lr=0.1).load_state_dict(Adam(_params()).state_dict()),
+        ("state_dict",),
+    ),
     # --- init ---
     ("nn.init.resolve", "None", lambda: init.resolve(None), ("init",)),
     ("nn.init.resolve", "unknown name", lambda: init.resolve("orthogonal"), ("init",)),
@@ -229,9 +265,13 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("nn.init.xavier", "fans negative", lambda: init.xavier(-1, -1, init.make_rng(0)), ("fan_in", "fan_out")),
     ("nn.init.xavier", "fan_in a string", lambda: init.xavier("2", 1, init.make_rng(0)), ("fan_in",)),
     # --- engine: the op set as functions, primitive, forward mode ---
-    *[(f"engine.{name}", "None", lambda name=name: getattr(engine, name)(None), ("x",)) for name in (
-        "abs acos acosh asin asinh atan atanh ceil clamp cos cosh exp expm1 floor log log1p log2 log10 relu round "
-        "sigmoid sin sinh sqrt tan tanh").split()],
+    *[
+        (f"engine.{name}", "None", lambda name=name: getattr(engine, name)(None), ("x",))
+        for name in (
+            "abs acos acosh asin asinh atan atanh ceil clamp cos cosh exp expm1 floor log log1p log2 log10 relu round "
+            "sigmoid sin sinh sqrt tan tanh"
+        ).split()
+    ],
     ("engine.atan2", "y a string", lambda: engine.atan2("1", 1.0), ("y",)),
     ("engine.remainder", "y None", lambda: engine.remainder(1.0, None), ("y",)),
     ("engine.maximum", "b a list", lambda: engine.maximum(1.0, [2.0]), ("b",)),
@@ -257,8 +297,9 @@ def _case_id(case: tuple) -> str:
 
 def _params_with_marks() -> list:
     xfail = pytest.mark.xfail(strict=True, reason="open bug: wrong exception type, or the message does not name it")
-    return [pytest.param(*case, id=_case_id(case), marks=[xfail] if _case_id(case) in OPEN_BUGS else [])
-            for case in CASES]
+    return [
+        pytest.param(*case, id=_case_id(case), marks=[xfail] if _case_id(case) in OPEN_BUGS else []) for case in CASES
+    ]
 
 
 @pytest.mark.parametrize("target, junk, call, names", _params_with_marks())
@@ -273,18 +314,33 @@ def test_junk_argument_raises_type_or_value_error_naming_the_argument(target, ju
 
 # Public names that take no arguments or are not callables (nothing to feed junk to).
 _NOTHING_TO_FEED = {
-    "engine.no_grad", "engine.enable_grad", "engine.detect_anomaly", "engine.is_grad_enabled",
-    "engine.AnomalyError", "engine.GradcheckError", "engine.TracingError",
-    "nn.ACTIVATIONS", "nn.Module", "nn.Optimizer",
-    "nn.init", "nn.losses", "nn.init.uniform", "nn.init.zeros", "nn.data", "nn.metrics",
+    "engine.no_grad",
+    "engine.enable_grad",
+    "engine.detect_anomaly",
+    "engine.is_grad_enabled",
+    "engine.AnomalyError",
+    "engine.GradcheckError",
+    "engine.TracingError",
+    "nn.ACTIVATIONS",
+    "nn.Module",
+    "nn.Optimizer",
+    "nn.init",
+    "nn.losses",
+    "nn.init.uniform",
+    "nn.init.zeros",
+    "nn.data",
+    "nn.metrics",
 }
 
 
 def _public_api() -> set[str]:
     names = {f"engine.{name}" for name in engine.__all__} | {f"nn.{name}" for name in nn.__all__}
     for module in (losses, init, data, metrics):
-        names |= {f"{module.__name__}.{name}" for name, obj in vars(module).items()
-                  if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
+        names |= {
+            f"{module.__name__}.{name}"
+            for name, obj in vars(module).items()
+            if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")
+        }
     names.add("nn.draw_network")
     names |= {"engine.testing.floats_for", "engine.testing.expressions", "engine.testing.assert_gradients_match"}
     return names

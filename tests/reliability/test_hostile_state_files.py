@@ -48,16 +48,32 @@ _leaves = st.one_of(
     st.text(max_size=20),
 )
 json_values = st.recursive(
-    _leaves, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    _leaves,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
 # Layer sizes and other config values, kept small enough to build (huge sizes have their own test below).
-config_values = st.one_of(json_values, st.integers(-3, 5), st.lists(st.integers(-3, 5), max_size=4),
-                          st.sampled_from(["relu", "tanh", "linear", "he", "__import__('os')"]))
+config_values = st.one_of(
+    json_values,
+    st.integers(-3, 5),
+    st.lists(st.integers(-3, 5), max_size=4),
+    st.sampled_from(["relu", "tanh", "linear", "he", "__import__('os')"]),
+)
 _MUTATIONS = [
-    "top field replaced", "top field deleted", "top field added", "weight replaced", "weight deleted",
-    "weight added", "weight renamed", "config field replaced", "config field deleted", "config field added",
-    "truncated", "number token", "deep nesting", "not an object",
+    "top field replaced",
+    "top field deleted",
+    "top field added",
+    "weight replaced",
+    "weight deleted",
+    "weight added",
+    "weight renamed",
+    "config field replaced",
+    "config field deleted",
+    "config field added",
+    "truncated",
+    "number token",
+    "deep nesting",
+    "not an object",
 ]
 
 
@@ -105,15 +121,20 @@ def _mutate(draw) -> tuple[str, str]:
         text = text[: draw(st.integers(0, len(text) - 1))]
     elif kind == "number token":  # raw JSON a serializer would never write
         subject = draw(st.sampled_from(KEYS))
-        token = draw(st.sampled_from(["NaN", "-Infinity", "1e999", "-1e-999", "0x10", "1_0", "+1", ".5", "01"])
-                     | st.integers(1, MAX_DIGITS).map(lambda digits: "9" * digits))
-        text = text.replace(json.dumps(subject) + ": " + repr(DOCUMENT["state_dict"][subject]),
-                            json.dumps(subject) + ": " + token)
+        token = draw(
+            st.sampled_from(["NaN", "-Infinity", "1e999", "-1e-999", "0x10", "1_0", "+1", ".5", "01"])
+            | st.integers(1, MAX_DIGITS).map(lambda digits: "9" * digits)
+        )
+        text = text.replace(
+            json.dumps(subject) + ": " + repr(DOCUMENT["state_dict"][subject]), json.dumps(subject) + ": " + token
+        )
     elif kind == "deep nesting":
         subject = draw(st.sampled_from(KEYS))
         depth = draw(st.integers(1, MAX_DEPTH))
-        text = text.replace(json.dumps(subject) + ": " + repr(DOCUMENT["state_dict"][subject]),
-                            json.dumps(subject) + ": " + "[" * depth + "1" + "]" * depth)
+        text = text.replace(
+            json.dumps(subject) + ": " + repr(DOCUMENT["state_dict"][subject]),
+            json.dumps(subject) + ": " + "[" * depth + "1" + "]" * depth,
+        )
     return text, subject
 
 
@@ -148,8 +169,10 @@ def _load_or_refuse(action, path: pathlib.Path, subject: str):
 EXAMPLES = count(settings.default.max_examples, 2_000)  # hostile files per run: the Hypothesis profile's, or 2,000
 
 
-@settings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                                        HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
 @given(data=st.data())
 def test_a_hostile_model_file_loads_correctly_or_is_refused_clearly_within_a_second(data, tmp_path):
     text, subject = _mutate(data.draw)
@@ -199,6 +222,7 @@ def test_load_state_dict_with_a_hostile_dict_loads_correctly_or_raises_and_chang
 
 # --- named adversarial files ----------------------------------------------------------------------
 
+
 def _write(path: pathlib.Path, document: dict) -> pathlib.Path:
     path.write_text(json.dumps(document), encoding="utf-8")
     return path
@@ -245,8 +269,13 @@ def test_a_tiny_file_asking_for_ten_billion_weights_is_refused_before_building_t
         "    print('escaped', type(error).__name__, round(time.perf_counter() - started, 3))\n"
     )
     try:
-        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=10,
-                                cwd=pathlib.Path(nn.__file__).parent.parent)
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            cwd=pathlib.Path(nn.__file__).parent.parent,
+        )
         output = result.stdout + result.stderr
     except subprocess.TimeoutExpired:
         output = "timed out after 10 s"
@@ -316,8 +345,9 @@ def _reads_only_package_metadata(node: ast.ImportFrom) -> bool:
 
 
 def test_no_module_of_engine_or_nn_imports_pickle_or_calls_eval():
-    sources = [file for package in PACKAGES for file in sorted(package.glob("*.py"))
-               if file.name not in _GENERATES_CODE]
+    sources = [
+        file for package in PACKAGES for file in sorted(package.glob("*.py")) if file.name not in _GENERATES_CODE
+    ]
     assert len(sources) >= 10
     offences = []
     for source in sources:
@@ -332,12 +362,20 @@ def test_no_module_of_engine_or_nn_imports_pickle_or_calls_eval():
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 names = [node.func.id] if node.func.id in _FORBIDDEN_CALLS else []
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                names = [node.func.attr] if node.func.attr in {"import_module", "loads"} and isinstance(
-                    node.func.value, ast.Name) and node.func.value.id in {"importlib", "pickle", "marshal"} else []
+                names = (
+                    [node.func.attr]
+                    if node.func.attr in {"import_module", "loads"}
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id in {"importlib", "pickle", "marshal"}
+                    else []
+                )
             else:
                 continue
-            offences += [f"{source.name}:{node.lineno} {name}" for name in names
-                         if name in _FORBIDDEN_MODULES | _FORBIDDEN_CALLS | {"importlib", "import_module"}]
+            offences += [
+                f"{source.name}:{node.lineno} {name}"
+                for name in names
+                if name in _FORBIDDEN_MODULES | _FORBIDDEN_CALLS | {"importlib", "import_module"}
+            ]
     assert offences == []
 
 

@@ -18,8 +18,12 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork a
 
 KILLS = 50  # cheap enough (a fork, not a new interpreter) to run in full everywhere
 IDLE, WRITING, REPLACING, REPLACED = 0, 1, 2, 3  # where the child is, in the shared flag's first byte
-PHASES = {IDLE: "between saves", WRITING: "writing the temporary file", REPLACING: "in os.replace",
-          REPLACED: "after os.replace, before save returned"}
+PHASES = {
+    IDLE: "between saves",
+    WRITING: "writing the temporary file",
+    REPLACING: "in os.replace",
+    REPLACED: "after os.replace, before save returned",
+}
 
 
 def _saver(path: str, models: list[MLP], shared: mmap.mmap) -> None:

@@ -79,8 +79,10 @@ def test_models_trained_in_threads_equal_the_same_runs_alone_bit_for_bit_while_n
 
     assert not errors, errors
     overlap = min(end for _, end in intervals.values()) - max(start for start, _ in intervals.values())
-    print(f"\nthreads: {TRAINERS} x {STEPS} steps, all four running together for {overlap:.2f} s; "
-          f"{inference['calls']} no_grad inferences alongside")
+    print(
+        f"\nthreads: {TRAINERS} x {STEPS} steps, all four running together for {overlap:.2f} s; "
+        f"{inference['calls']} no_grad inferences alongside"
+    )
     assert overlap > 0  # the four trainings really ran at the same time
     assert inference["calls"] >= len(probes)
     for seed in alone:
