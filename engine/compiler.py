@@ -33,7 +33,7 @@ from typing import Any, cast
 
 from engine._mode import state
 from engine.ops import FLOATS, Op
-from engine.value import Value, _reverse_topological_order, grad
+from engine.value import Value, _children_first, _reverse_topological_order, grad
 
 __all__ = ["Compiled", "TracingError", "compile", "emit_arrays", "emit_python", "plan", "trace"]
 
@@ -431,25 +431,8 @@ class Plan:
 
 
 def _forward_order(roots: list[Value]) -> list[Value]:
-    """Children before parents, every node reachable from ``roots`` once; an explicit stack, no recursion."""
-    order: list[Value] = []
-    seen: set[Value] = set()
-    for root in roots:
-        if root in seen:
-            continue
-        seen.add(root)
-        stack = [(root, iter(root._children))]
-        while stack:
-            node, children = stack[-1]
-            for child in children:
-                if child not in seen:
-                    seen.add(child)
-                    stack.append((child, iter(child._children)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    return order
+    """Children before parents, every node reachable from ``roots`` once (the walk backward uses, not reversed)."""
+    return _children_first(roots)
 
 
 def _identifier(text: str, fallback: str) -> str:

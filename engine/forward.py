@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine._mode import enable_grad
-from engine.value import Number, Value, _as_float, _tuple_of, grad
+from engine.value import Number, Value, _as_float, _children_first, _tuple_of, grad
 
 
 def _leaves(primals: Sequence[Value | Number], what: str) -> list[Value]:
@@ -30,26 +30,9 @@ def _outputs(result: Any) -> tuple[list[Any], bool]:
 
 
 def _forward_order(roots: Sequence[Any]) -> list[Value]:
-    """Every node reachable from ``roots``, each after all of its children: the order tangents flow in.
-    Depth-first on an explicit stack; a node is appended once all of its children are."""
-    order: list[Value] = []
-    seen: set[Value] = set()
-    for root in roots:
-        if not isinstance(root, Value) or root in seen:
-            continue
-        seen.add(root)
-        stack = [(root, iter(root._children))]
-        while stack:
-            node, children = stack[-1]
-            for child in children:
-                if child not in seen:
-                    seen.add(child)
-                    stack.append((child, iter(child._children)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    return order
+    """Every node reachable from ``roots`` (Values among them), each after all of its children: the order tangents
+    flow in."""
+    return _children_first([root for root in roots if isinstance(root, Value)])
 
 
 def _push_tangents(order: list[Value], seeds: dict[Value, float]) -> dict[Value, float]:

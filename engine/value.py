@@ -620,23 +620,33 @@ def reachable(root: Value, limit: int | None = None) -> list[Value]:
     return found
 
 
+def _children_first(roots: Iterable[Value]) -> list[Value]:
+    """Every node reachable from ``roots``, each after all of its children. Depth-first on an explicit stack: a node
+    finishes once all its children have. It reads only the edges, never when or where a node was made."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root._children))]
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if child not in seen:
+                    seen.add(child)
+                    stack.append((child, iter(child._children)))
+                    break
+            else:  # every child finished
+                stack.pop()
+                order.append(node)
+    return order
+
+
 def _reverse_topological_order(root: Value) -> list[Value]:
     """Every node reachable from ``root``, each before all of its children (so by a node's turn every parent has
-    passed its part on). Depth-first on an explicit stack, a node finishes after its children: this is the reverse of
-    that order. It reads only the edges, never when or where a node was made (an unpickled graph orders the same)."""
-    order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root._children))]
-    while stack:
-        node, children = stack[-1]
-        for child in children:
-            if child not in seen:
-                seen.add(child)
-                stack.append((child, iter(child._children)))
-                break
-        else:  # every child finished
-            stack.pop()
-            order.append(node)
+    passed its part on): ``_children_first`` reversed, so an unpickled graph orders the same."""
+    order = _children_first([root])
     order.reverse()
     return order
 
