@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -490,10 +490,15 @@ SUM = op("Σ", _sum, domains=(ANY,), nary=True)
 
 def _dot(num: Num, *inputs: X) -> Result:
     """b + Σ wᵢxᵢ (one node) | xᵢ, wᵢ, 1 | as * and +"""
-    # b + Σ wᵢxᵢ: the inputs are n weights, n inputs, then an optional bias b. d/dwᵢ = xᵢ, d/dxᵢ = wᵢ, d/db = 1.
+    # The inputs are n weights, n inputs, then an optional bias b: the rule is dot_parts on those three.
     n = len(inputs) // 2
-    ws, xs, bias = inputs[:n], inputs[n : 2 * n], inputs[2 * n :]
-    return num.dot(ws, xs, *bias), xs + ws + (1.0,) * len(bias)
+    return dot_parts(num, inputs[:n], inputs[n : 2 * n], *inputs[2 * n :])
+
+
+def dot_parts(num: Num, ws: Sequence[X], xs: Sequence[X], *bias: X) -> Result:
+    """DOT's rule on the weights, the inputs and the bias apart, as ``engine.dot``'s fast path has them (it then
+    needs no flat argument list to cut up again): d/dwᵢ = xᵢ, d/dxᵢ = wᵢ, d/db = 1."""
+    return num.dot(ws, xs, *bias), (*xs, *ws, *(1.0,) * len(bias))
 
 
 DOT = op("dot", _dot, domains=(ANY,), nary=True)

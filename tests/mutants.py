@@ -71,8 +71,8 @@ SOURCE_MUTANTS = {
     "create-graph-pow-exponent": ("engine.ops", "_pow", "out * num.log(x))", "out * num.log(x) * 1.01)"),
     "float-form-exp": ("engine.ops", "exp", "return math.exp(x)", "return math.exp(x) * (1 + 1e-9)"),
     "float-form-softplus": ("engine.ops", "softplus", "max(x, 0.0) + math.log1p", "max(x, 0.0) + 1.001 * math.log1p"),
-    "dot-bias-derivative": ("engine.ops", "_dot", "(1.0,) * len(bias)", "(0.99,) * len(bias)"),
-    "dot-inputs-as-weights": ("engine.ops", "_dot", "xs + ws + (1.0,)", "ws + ws + (1.0,)"),
+    "dot-bias-derivative": ("engine.ops", "dot_parts", "(1.0,) * len(bias)", "(0.99,) * len(bias)"),
+    "dot-inputs-as-weights": ("engine.ops", "dot_parts", "(*xs, *ws,", "(*ws, *ws,"),
 }
 
 
