@@ -192,6 +192,24 @@ def test_data_assigned_a_numpy_float32_is_stored_as_a_python_float():
 # --- 8: fork while another thread is in backward ---------------------------------------------------------
 
 
+def _wait_or_kill(pid: int, seconds: float) -> int:
+    """The child's exit status; a child still running after ``seconds`` is deadlocked: kill it and fail the test.
+
+    Not a timing assertion: the child's work takes microseconds, the limit only keeps a deadlock (e8345a2's
+    global lock held across the fork) from hanging the whole suite.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail(f"the forked child's backward() was still blocked after {seconds:.0f} s: a deadlock")
+        time.sleep(0.01)
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_fork_while_another_thread_is_in_backward_leaves_the_child_able_to_backward():
     root = engine.sum(Value(float(i)) for i in range(200_000))
@@ -210,7 +228,7 @@ def test_fork_while_another_thread_is_in_backward_leaves_the_child_able_to_backw
             x = Value(3.0)
             (x * x).backward()
             os._exit(0 if x.grad == 6.0 else 1)
-        _, status = os.waitpid(pid, 0)
+        status = _wait_or_kill(pid, seconds=30.0)
     finally:
         stop.set()
         worker.join()
