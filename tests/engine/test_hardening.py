@@ -129,6 +129,48 @@ def test_an_interrupt_during_backward_leaves_all_or_none_of_the_leaf_gradients_a
     assert "interrupted" in outcomes  # the test did interrupt a pass
 
 
+class _InterruptAt:
+    """A trace function raising KeyboardInterrupt at the ``at``-th bytecode run under it, as a Ctrl-C could."""
+
+    def __init__(self, at: int) -> None:
+        self.at, self.seen = at, 0
+
+    def __call__(self, frame, event, arg):
+        frame.f_trace_opcodes = True
+        if event == "opcode":
+            self.seen += 1
+            if self.seen == self.at:
+                raise KeyboardInterrupt
+        return self
+
+
+def test_an_interrupt_at_any_bytecode_of_backward_leaves_all_or_none_of_the_leaf_gradients_added():
+    # deterministic: every place an asynchronous exception could land, one after another, until a pass finishes
+    leaves = [Value(float(i)) for i in range(6)]
+    root = engine.sum(leaves) * 3.0
+    interrupted_at = 0
+    at = 0
+    while True:
+        at += 1
+        for leaf in leaves:
+            leaf.grad = 1.0
+        previous = sys.gettrace()
+        sys.settrace(_InterruptAt(at))
+        try:
+            root.backward()
+            finished = True
+        except KeyboardInterrupt:
+            finished = False
+            interrupted_at += 1
+        finally:
+            sys.settrace(previous)
+        grads = sorted({leaf.grad for leaf in leaves})
+        assert grads in ([1.0], [4.0]), f"interrupted at bytecode {at}: partly accumulated {grads}"
+        if finished:
+            break
+    assert grads == [4.0] and interrupted_at == at - 1 > 0
+
+
 # --- 5 and 6: edge numerics, and no Python arithmetic exception on any path ------------------------------
 
 
