@@ -129,6 +129,48 @@ def test_an_interrupt_during_backward_leaves_all_or_none_of_the_leaf_gradients_a
     assert "interrupted" in outcomes  # the test did interrupt a pass
 
 
+class _InterruptAt:
+    """A trace function raising KeyboardInterrupt at the ``at``-th bytecode run under it, as a Ctrl-C could."""
+
+    def __init__(self, at: int) -> None:
+        self.at, self.seen = at, 0
+
+    def __call__(self, frame, event, arg):
+        frame.f_trace_opcodes = True
+        if event == "opcode":
+            self.seen += 1
+            if self.seen == self.at:
+                raise KeyboardInterrupt
+        return self
+
+
+def test_an_interrupt_at_any_bytecode_of_backward_leaves_all_or_none_of_the_leaf_gradients_added():
+    # deterministic: every place an asynchronous exception could land, one after another, until a pass finishes
+    leaves = [Value(float(i)) for i in range(6)]
+    root = engine.sum(leaves) * 3.0
+    interrupted_at = 0
+    at = 0
+    while True:
+        at += 1
+        for leaf in leaves:
+            leaf.grad = 1.0
+        previous = sys.gettrace()
+        sys.settrace(_InterruptAt(at))
+        try:
+            root.backward()
+            finished = True
+        except KeyboardInterrupt:
+            finished = False
+            interrupted_at += 1
+        finally:
+            sys.settrace(previous)
+        grads = sorted({leaf.grad for leaf in leaves})
+        assert grads in ([1.0], [4.0]), f"interrupted at bytecode {at}: partly accumulated {grads}"
+        if finished:
+            break
+    assert grads == [4.0] and interrupted_at == at - 1 > 0
+
+
 # --- 5 and 6: edge numerics, and no Python arithmetic exception on any path ------------------------------
 
 
@@ -192,6 +234,24 @@ def test_data_assigned_a_numpy_float32_is_stored_as_a_python_float():
 # --- 8: fork while another thread is in backward ---------------------------------------------------------
 
 
+def _wait_or_kill(pid: int, seconds: float) -> int:
+    """The child's exit status; a child still running after ``seconds`` is deadlocked: kill it and fail the test.
+
+    Not a timing assertion: the child's work takes microseconds, the limit only keeps a deadlock (e8345a2's
+    global lock held across the fork) from hanging the whole suite.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail(f"the forked child's backward() was still blocked after {seconds:.0f} s: a deadlock")
+        time.sleep(0.01)
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_fork_while_another_thread_is_in_backward_leaves_the_child_able_to_backward():
     root = engine.sum(Value(float(i)) for i in range(200_000))
@@ -210,7 +270,7 @@ def test_fork_while_another_thread_is_in_backward_leaves_the_child_able_to_backw
             x = Value(3.0)
             (x * x).backward()
             os._exit(0 if x.grad == 6.0 else 1)
-        _, status = os.waitpid(pid, 0)
+        status = _wait_or_kill(pid, seconds=30.0)
     finally:
         stop.set()
         worker.join()

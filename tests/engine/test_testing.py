@@ -133,3 +133,56 @@ def broken_square(x: Value) -> Value:
 def test_the_readme_broken_square_is_caught():
     with pytest.raises(AssertionError, match="disagrees with central differences"):
         assert_gradients_match(broken_square, [3.0])
+
+
+# --- issue 16 item 32: the oracle near log's pole, where the engine is right and differences are not ------------
+
+_SHIFT, _OFFSET = 2.001953125, 6.239  # log(x0 + 2^1 + 2^-9) = -6.2383... at x0 = -2: the outer log is near its pole
+
+
+def _log_log(x0: Value) -> Value:
+    return ((x0 + _SHIFT).log() + _OFFSET).log()
+
+
+def _d_log_log(x0: Value) -> Value:
+    with engine.enable_grad():  # the oracle evaluates under no_grad; the first derivative needs a graph
+        return engine.grad(_log_log(x0), [x0], create_graph=True)[0]
+
+
+def test_the_engine_gets_the_second_derivative_near_logs_pole_right():
+    x0 = Value(-2.0)
+    t = 2.0**-9  # x0 + 2.001953125, exact in binary
+    u = math.log(t) + _OFFSET
+    by_hand = -(1.0 + u) / (t * t * u * u)  # d2/dx2 log(log(x + a) + c) = -(1 + u) / ((x + a)^2 u^2)
+    assert engine.grad(_d_log_log(x0), [x0])[0] == pytest.approx(by_hand, rel=1e-13)
+
+
+def test_the_oracle_rejects_instead_of_failing_where_central_differences_are_ill_conditioned():
+    # the issue's case: log(log(x0 + 2.001953125) + 6.239...) at x0 = -2; differences of the first derivative
+    # disagree with one another across step sizes, so the oracle must reject the example (with a note), not fail it
+    from hypothesis import HealthCheck, Phase, Verbosity
+    from hypothesis.errors import Unsatisfiable
+
+    @settings(
+        database=None,
+        max_examples=5,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+    )
+    @given(st.just(-2.0))
+    def second_derivative_property(x0):
+        assert_gradients_match(_d_log_log, [x0])
+
+    with pytest.raises(Unsatisfiable):  # every example rejected; an oracle failure would raise GradcheckError
+        second_derivative_property()
+
+
+def test_the_oracle_still_fails_a_one_percent_error_in_that_second_derivative_away_from_the_pole():
+    def one_percent_off(x0: Value) -> Value:
+        d = _d_log_log(x0)
+        return d * 1.01 - Value(d.data) * 0.01  # the same value as d, with 1.01 times its derivative
+
+    assert_gradients_match(_d_log_log, [0.0])  # the right one passes there
+    with pytest.raises(GradcheckError, match="input 0 at inputs=\\[0.0\\]"):
+        assert_gradients_match(one_percent_off, [0.0])

@@ -1,7 +1,10 @@
 """Module, Neuron, Layer and MLP: parameters, names, reprs, forward shapes and graph structure."""
 
+import contextlib
 import math
 import random
+import signal
+import threading
 
 import pytest
 
@@ -269,16 +272,42 @@ def test_a_value_a_subclass_adds_is_trained_and_zeroed_like_every_other_paramete
     assert model.scale.grad == 0.0
 
 
-def test_a_back_reference_or_a_list_holding_itself_is_walked_once():
+@contextlib.contextmanager
+def _fails_instead_of_looping_forever(seconds: float):
+    """Turn an endless walk into a test failure after ``seconds`` (SIGALRM, main thread, POSIX).
+
+    Not a timing assertion: the walks below take milliseconds; on e8345a2 they never ended (and their stack
+    grew by tens of MB a second), and without this the whole suite hung.
+    """
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        pytest.skip("needs SIGALRM in the main thread to stop an endless walk")
+
+    def stop(signum, frame):
+        raise AssertionError(f"still walking after {seconds:.0f} s: the walk loops over the cycle")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("cycle", ["back reference", "list holding itself"])
+def test_a_back_reference_or_a_list_holding_itself_is_walked_once(cycle):
     model = MLP(2, [3, 1], seed=0)
     expected = [name for name, _ in model.named_parameters()]
-    model.layers[0].owner = model  # child -> parent
-    loop = [model.layers[1]]
-    loop.append(loop)
-    model.extra = loop
-    assert [name for name, _ in model.named_parameters()] == expected
-    assert len(model.parameters()) == len(expected)
-    assert list(model.state_dict()) == expected
+    if cycle == "back reference":
+        model.layers[0].owner = model  # child -> parent
+    else:
+        loop = [model.layers[1]]
+        loop.append(loop)
+        model.extra = loop
+    with _fails_instead_of_looping_forever(10.0):
+        assert [name for name, _ in model.named_parameters()] == expected
+        assert len(model.parameters()) == len(expected)
+        assert list(model.state_dict()) == expected
 
 
 def test_a_module_with_a_back_reference_saves_and_loads(tmp_path):
