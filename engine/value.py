@@ -575,17 +575,18 @@ def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number], start: Value
 
     The one way a dot node is made (``nn``'s neurons call it too). Plain numbers become constant leaves.
     A neuron's call (weights, inputs and bias all Values) takes a fast path: it reads the data of ``ws`` and ``xs``
-    apart and gives them to DOT's rule as they are (``ops.dot_parts``), which costs a third less than the general
-    path (an MLP forward pass: 128 M instructions down to 114 M, measured)."""
+    apart and gives them to DOT's rule as they are (``ops.dot_parts``), without the flat list the general path
+    builds and the rule cuts up again (measured: a 33-input neuron 33,000 instructions down to 28,000, an MLP
+    forward pass 128 M down to 114 M)."""
     if start.__class__ is Value:  # the fast path
         try:
-            w_data, x_data = [w._data for w in ws], [x._data for x in xs]
+            w_data, x_data = [w._data for w in ws], [x._data for x in xs]  # type: ignore[union-attr]
         except (AttributeError, TypeError):
             pass  # not all Values, or not sequences: the checked path below says what is wrong
         else:
             if len(w_data) == len(x_data):
-                out, local_grads = ops.dot_parts(FLOATS, w_data, x_data, start._data)
-                return _record(ops.DOT, (*ws, *xs, start), out, local_grads)
+                out, local_grads = ops.dot_parts(FLOATS, w_data, x_data, start._data)  # pyright: ignore[reportAttributeAccessIssue]
+                return _record(ops.DOT, (*ws, *xs, start), out, local_grads)  # type: ignore[arg-type]
     ws, xs = _tuple_of(ws, "ws"), _tuple_of(xs, "xs")
     if len(ws) != len(xs):
         raise ValueError(f"dot() needs as many weights as inputs, got {len(ws)} weights (ws) and {len(xs)} inputs (xs)")

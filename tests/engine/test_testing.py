@@ -178,6 +178,13 @@ def test_the_oracle_rejects_instead_of_failing_where_central_differences_are_ill
         second_derivative_property()
 
 
+def test_outside_a_hypothesis_test_the_oracle_rejects_with_unsatisfied_assumption():
+    from hypothesis.errors import UnsatisfiedAssumption
+
+    with pytest.raises(UnsatisfiedAssumption):  # as the docstring says, not InvalidArgument from note()
+        assert_gradients_match(_d_log_log, [-2.0])
+
+
 def test_the_oracle_still_fails_a_one_percent_error_in_that_second_derivative_away_from_the_pole():
     def one_percent_off(x0: Value) -> Value:
         d = _d_log_log(x0)
