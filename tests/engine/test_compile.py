@@ -330,6 +330,35 @@ def test_chunked_form_handles_guards_and_batches(monkeypatch) -> None:
     assert [guarded.value(v) for v in (2.0, -2.0)] == [6.0, 4.0]
 
 
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_random_expression_graphs_through_the_chunked_form_equal_eager_single_and_batched(data) -> None:
+    expression = data.draw(_expressions())
+    params = [Value(p) for p in expression.points]
+    scales = [1.0, 1.0 + 1e-3, 1.0 - 1e-3]
+
+    def fn(scale):
+        return expression(*[p * scale for p in params])
+
+    single = expression(*params)
+    expected_single = engine.grad(single, params)
+    per_sample = [fn(s) for s in scales]
+    loss = engine.sum(per_sample)
+    expected = engine.grad(loss, params)
+    module = sys.modules["engine.compiler"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "CODE_LIMIT", 3)
+        patch.setattr(module, "CHUNK_STATEMENTS", 2)
+        value, grads = engine.compile(lambda: expression(*params), params).value_and_grad()
+        batched = engine.compile(fn, params)
+        batch_value = batched.batch(scales, reduce="sum")
+        assert "chunks" in batched.source
+    assert_close(value, single.data, f"{expression!r} value")
+    assert_all_close(grads, expected_single, f"{expression!r} gradient", floor=1.0)
+    assert_close(batch_value, loss.data, f"{expression!r} batch value")
+    assert_all_close([p.grad for p in params], expected, f"{expression!r} batch gradient", floor=1.0)
+
+
 # --- source ---------------------------------------------------------------------------------------------
 
 
