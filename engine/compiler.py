@@ -34,7 +34,7 @@ from typing import Any, cast
 
 from engine._mode import state
 from engine.ops import FLOATS, Op
-from engine.value import Value, _children_first, _reverse_topological_order, grad
+from engine.value import Value, _children_first, grad
 
 __all__ = ["Compiled", "TracingError", "compile", "emit_arrays", "emit_python", "plan", "trace"]
 
@@ -493,8 +493,10 @@ def plan(traced: Traced, names: dict[str, Value] | None = None) -> Plan:
     wants_grad = [False] * len(nodes)
     for i, node in enumerate(nodes):
         wants_grad[i] = i in param_slot or any(wants_grad[index[c]] for c in node._children)
-    reverse = _reverse_topological_order(traced.root)
-    backward = [index[n] for n in reverse if n._children and wants_grad[index[n]]]
+    # eager's backward order is _reverse_topological_order(root): the root's own walk, which is where ``nodes``
+    # begins (the root is the walk's first root, and its last node), reversed; no second walk of the graph
+    root = index[traced.root]
+    backward = [i for i in range(root, -1, -1) if nodes[i]._children and wants_grad[i]]
     flagged = set() if tape else {i for i in backward if not all(_finite(local) for local in exprs[i][1])}
     # names
     given = {id(v): k for k, v in (names or {}).items() if isinstance(v, Value)}
@@ -535,7 +537,7 @@ def plan(traced: Traced, names: dict[str, Value] | None = None) -> Plan:
         flagged,
         var_names,
         param_slot,
-        index[traced.root],
+        root,
         guards,
         big=len(nodes) > CODE_LIMIT,
         tape=tape,
@@ -1048,17 +1050,25 @@ def emit_tape(p: Plan) -> Program:
     eager's order). About 150 ns per node backward here; ``run(samples, seed, P, with_grad=True)``."""
     count = len(p.nodes)
     base = [node._data if p.kind[i] == "const" else 0.0 for i, node in enumerate(p.nodes)]
-    operations = [cast(Op, node._operation) for node in p.nodes]  # None only for leaves, which are skipped
-    forward = [
-        (i, operations[i].rule, tuple(p.index[c] for c in node._children), operations[i].params)
-        for i, node in enumerate(p.nodes)
-        if node._children
-    ]
-    back = []
+    # The tape is columns (parallel lists, zipped) rather than a tuple per node, and every index is the index dict's
+    # own int object: at 1,000,000 links a tuple per node and its tuple of children cost about 0.45 GiB more.
+    at = list(p.index.values())  # at[i] is i
+    ops = [(at[i], node) for i, node in enumerate(p.nodes) if node._children]
+    outs = [i for i, _ in ops]
+    rules = [cast(Op, node._operation).rule for _, node in ops]
+    constants = [cast(Op, node._operation).params for _, node in ops]
+    # operands: (first, second) for two children, (child, None) for one, (tuple of all, None) for more
+    firsts = [_first_operand(node, p.index) for _, node in ops]
+    seconds = [p.index[node._children[1]] if len(node._children) == 2 else None for _, node in ops]
+    del ops
+    # reverse: per node that passes a gradient on, its first child that wants one (and that child's position among
+    # the local derivatives), then the others as (child, position) pairs
+    back: tuple[list[Any], list[Any], list[Any], list[Any]] = ([], [], [], [])
     for i in p.backward:
         kids = [(p.index[c], k) for k, c in enumerate(p.nodes[i]._children) if p.wants_grad[p.index[c]]]
         if kids:
-            back.append((i, kids[0][0], kids[0][1], tuple(kids[1:])))
+            for column, item in zip(back, (i, kids[0][0], kids[0][1], tuple(kids[1:]))):
+                column.append(item)
     params = [(i, slot) for i, slot in p.param_slot.items()]
     inputs = [p.index.get(x, -1) for x in p.traced.inputs]
     structure, root, guards = p.traced.structure, p.root, p.guards
@@ -1078,13 +1088,13 @@ def emit_tape(p: Plan) -> Program:
                 if i >= 0:
                     V[i] = float(x)
             LG: list[Any] = [None] * count
-            for i, rule, children, constants in forward:
-                if len(children) == 2:  # the common cases without building an argument list
-                    V[i], LG[i] = rule(FLOATS, V[children[0]], V[children[1]], *constants)
-                elif len(children) == 1:
-                    V[i], LG[i] = rule(FLOATS, V[children[0]], *constants)
+            for i, rule, first, second, params_of_op in zip(outs, rules, firsts, seconds, constants):
+                if second is not None:  # the common cases without building an argument list
+                    V[i], LG[i] = rule(FLOATS, V[first], V[second], *params_of_op)
+                elif first.__class__ is int:
+                    V[i], LG[i] = rule(FLOATS, V[first], *params_of_op)
                 else:
-                    V[i], LG[i] = rule(FLOATS, *[V[c] for c in children], *constants)
+                    V[i], LG[i] = rule(FLOATS, *[V[c] for c in first], *params_of_op)
             for kind, left, right, expected, site in guards:
                 a = value(left, V)
                 decided = bool(a) if kind == "bool" else compare[kind](float(a), float(value(right, V)))
@@ -1095,7 +1105,7 @@ def emit_tape(p: Plan) -> Program:
                 continue
             G: list[Any] = [None] * count
             G[root] = seed
-            for i, c, k, rest in back:
+            for i, c, k, rest in zip(*back):
                 g = G[i]
                 if g is None:
                     continue
@@ -1114,9 +1124,15 @@ def emit_tape(p: Plan) -> Program:
 
     source = (
         f"# {count:,} nodes, more than TAPE_LIMIT ({TAPE_LIMIT:,}): no generated code; a flat tape of "
-        f"{len(forward):,} op nodes replayed by engine.compile.emit_tape's two loops\n"
+        f"{len(outs):,} op nodes replayed by engine.compile.emit_tape's two loops\n"
     )
     return Program(run, source)
+
+
+def _first_operand(node: Value, index: dict[Value, int]) -> Any:
+    """A tape node's first child's index, or for three children or more a tuple of all their indices."""
+    count = len(node._children)
+    return index[node._children[0]] if count <= 2 else tuple(index[c] for c in node._children)
 
 
 def _flatten(sample: Any, structure: tuple[Any, ...]) -> list[Any]:
@@ -1645,16 +1661,24 @@ def _array_backward(
 
 @dataclass
 class _Entry:
-    """One trace and its programs (built on first use)."""
+    """One trace and its programs (built on first use). Past ``TAPE_LIMIT`` the tape is built at once and the plan is
+    not kept (see ``of``)."""
 
-    plan: Plan
+    plan: Plan | None  # None for a tape
     backend: _Backend | None
     programs: dict[Any, Any] = field(default_factory=dict)  # (kind, with_grad) -> Program, or None: no arrays
 
+    @classmethod
+    def of(cls, p: Plan, backend: _Backend | None) -> _Entry:
+        """The entry for plan ``p``. A tape holds all its replay needs, so the plan and the traced graph are freed
+        before the first replay allocates its own lists: at 1,000,000 links they are about 1 GiB, and keeping them
+        would put the process's peak over 2 GiB."""
+        if p.tape:
+            return cls(None, backend, {"tape": emit_tape(p)})
+        return cls(p, backend)
+
     def python(self, with_grad: bool) -> Program:
-        if self.plan.tape:
-            if "tape" not in self.programs:
-                self.programs["tape"] = emit_tape(self.plan)
+        if self.plan is None:
             tape = self.programs["tape"]
             return Program(lambda samples, seed, P: tape.run(samples, seed, P, with_grad), tape.source)
         if ("python", with_grad) not in self.programs:
@@ -1662,7 +1686,7 @@ class _Entry:
         return cast(Program, self.programs["python", with_grad])
 
     def arrays(self, with_grad: bool) -> Program | None:
-        if self.backend is None:
+        if self.backend is None or self.plan is None:  # past TAPE_LIMIT, batch replays the tape
             return None
         if ("arrays", with_grad) not in self.programs:
             self.programs["arrays", with_grad] = emit_arrays(self.plan, self.backend, with_grad)
@@ -1778,8 +1802,7 @@ class Compiled:
                     stacklevel=4,
                 )
             return None
-        traced = trace(self.fn, args, self.params)
-        entry = _Entry(plan(traced, self.names), self._arrays)
+        entry = _Entry.of(plan(trace(self.fn, args, self.params), self.names), self._arrays)  # no local keeps the graph
         entries.append(entry)
         self._last = entry
         return entry
@@ -1891,6 +1914,7 @@ def compile(
     A Python decision on a traced Value (``if x > 0:``, ``bool(v)``) is a guard checked on every replay: another
     branch retraces (up to ``MAX_TRACES`` traces per argument structure, then eager with a warning). Reading a
     traced Value as a number (``.data``, ``float()``) raises ``TracingError`` naming the file:line. Graphs of more
-    than ``CODE_LIMIT`` (20,000) nodes are generated in chunks of ``CHUNK_STATEMENTS`` statements.
+    than ``CODE_LIMIT`` (20,000) nodes are generated in chunks of ``CHUNK_STATEMENTS`` statements; past ``TAPE_LIMIT``
+    (1,000,000) nodes no code is generated: an interpreted flat tape replays them (``batch`` too, on every backend).
     """
     return Compiled(fn, params, backend, names, device)

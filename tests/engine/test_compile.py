@@ -410,11 +410,15 @@ def test_a_root_with_a_zero_seed_gradient_still_passes_nan_from_an_infinite_loca
     assert compiled_root.value_and_grad() == (0.0, [math.inf])
 
 
-def test_past_the_tape_limit_an_interpreted_tape_replays_with_guards_and_batches(monkeypatch) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_past_the_tape_limit_an_interpreted_tape_replays_with_guards_and_batches(monkeypatch, backend: str) -> None:
+    _backend_available(backend)
     module = sys.modules["engine.compiler"]
     monkeypatch.setattr(module, "TAPE_LIMIT", 10)
     model, params = make_model()
-    compiled = engine.compile(lambda x, y: losses.hinge(model(x), y) + 1e-4 * losses.l2(params), params)
+    compiled = engine.compile(
+        lambda x, y: losses.hinge(model(x), y) + 1e-4 * losses.l2(params), params, backend=backend
+    )
     xs, ys = moons(12, 6)
     expected_value, expected_grads = eager_batch(model, params, xs, ys)
     for p in params:
@@ -423,7 +427,7 @@ def test_past_the_tape_limit_an_interpreted_tape_replays_with_guards_and_batches
     assert_all_close([p.grad for p in params], expected_grads)
     assert "flat tape" in compiled.source
     w = Value(2.0)
-    guarded = engine.compile(lambda x: w * x * x * x if x > 0 else (w * x).relu() + x.exp(), [w])
+    guarded = engine.compile(lambda x: w * x * x * x if x > 0 else (w * x).relu() + x.exp(), [w], backend=backend)
     for x in (2.0, -2.0, 0.5):
         out = w * x * x * x if x > 0 else (w * x).relu() + Value(x).exp()
         value, grads = guarded.value_and_grad(x)
