@@ -590,6 +590,42 @@ def _sum_statements(target: str, terms: list[str], first: str) -> list[str]:
     return lines
 
 
+def _fused_sums(p: Plan) -> tuple[dict[int, list[int]], set[int]]:
+    """Chains of additions that only feed the next addition, as the builtin ``sum`` builds them
+    (``((t0 + t1) + t2) + ...``), each fused into one sum of its terms: ``{top: terms}`` and the inner additions,
+    which get no variable and no step of their own. The sum is written left to right, so it rounds as the chain does;
+    the terms get the top's gradient (each addition passes its gradient on times 1, and skips a zero gradient as the
+    top's one test does). Only inner additions that are the left operand of their one parent, not the root and not
+    guarded are fused. Wide-sum's 100,000 terms: about 2/5 fewer statements per term, a fifth of its time."""
+    parents: dict[int, int] = {}
+    for node in p.nodes:
+        for child in node._children:
+            c = p.index[child]
+            parents[c] = parents.get(c, 0) + 1
+    guarded = {ref for g in p.guards for ref in (g[1], g[2]) if isinstance(ref, int)}
+
+    def is_add(i: int) -> bool:
+        operation = p.nodes[i]._operation
+        return operation is not None and operation.name == "+" and len(p.nodes[i]._children) == 2
+
+    absorbed = set()
+    for i, node in enumerate(p.nodes):
+        if is_add(i):
+            first = p.index[node._children[0]]
+            if is_add(first) and parents[first] == 1 and first != p.root and first not in guarded:
+                absorbed.add(first)
+    fused: dict[int, list[int]] = {}
+    for i in range(len(p.nodes)):
+        if is_add(i) and i not in absorbed and p.index[p.nodes[i]._children[0]] in absorbed:
+            seconds, inner = [], i
+            while inner == i or inner in absorbed:
+                first, second = (p.index[c] for c in p.nodes[inner]._children)
+                seconds.append(second)
+                inner = first
+            fused[i] = [inner, *reversed(seconds)]
+    return fused, absorbed
+
+
 class _PythonWriter:
     """Writes the statements of the Python program for one plan, named as locals (small graphs) or as list slots
     ``V[i]``/``G[i]``/``R[i]`` (big graphs, so that the program can be cut into chunks anywhere)."""
@@ -602,8 +638,29 @@ class _PythonWriter:
         self.call_checks: list[str] = []  # statements run once per call (finiteness of uniform local derivatives)
         self.sample_checks: dict[str, str] = {}  # per-sample finiteness tests shared by several nodes: text -> name
         self.sample_check_uses: dict[str, int] = {}
+        self.fused, self.absorbed = _fused_sums(p) if self.slots else ({}, set())
+        self.backward = [i for i in p.backward if i not in self.absorbed]
         self.single = self._single_parent()
         self.single_params = self._single_edge_params() if self.slots else set()
+
+    def children(self, i: int) -> list[int]:
+        """Node i's operands: its children, or for a fused sum its terms."""
+        if i in self.fused:
+            return self.fused[i]
+        return [self.p.index[c] for c in self.p.nodes[i]._children]
+
+    def exprs(self, i: int) -> tuple[Any, tuple[Any, ...]]:
+        """Node i's (out, local_grads), as its rule wrote them; for a fused sum, Σ terms and a 1 per term."""
+        if i not in self.fused:
+            return cast(tuple[Any, tuple[Any, ...]], self.p.exprs[i])
+        terms = self.fused[i]
+        return SYMBOLS.sum([self._operand(t) for t in terms]), (1.0,) * len(terms)
+
+    def _operand(self, i: int) -> _Expr:
+        if self.p.kind[i] == "const":
+            data = self.p.nodes[i]._data
+            return _Expr("const", data, finite=math.isfinite(data))
+        return _Expr("ref", i)
 
     def _single_edge_params(self) -> set[int]:
         """In the big-graph form, where each sample's params' gradients start in a fresh list (``GS``): the params
@@ -612,9 +669,8 @@ class _PythonWriter:
         time (a wide sum has two params per term, each with one edge)."""
         p = self.p
         count: dict[int, int] = {}
-        for i in p.backward:
-            for child in p.nodes[i]._children:
-                c = p.index[child]
+        for i in self.backward:
+            for c in self.children(i):
                 if p.kind[c] == "param":
                     count[c] = count.get(c, 0) + 1
         return {c for c, n in count.items() if n == 1}
@@ -625,9 +681,8 @@ class _PythonWriter:
         ``local * upstream`` is; "not None" then says the node was reached, with no separate flag."""
         p = self.p
         count: dict[int, int] = {}
-        for i in p.backward:
-            for child in p.nodes[i]._children:
-                c = p.index[child]
+        for i in self.backward:
+            for c in self.children(i):
                 if p.wants_grad[c] and p.nodes[c]._children:
                     count[c] = count.get(c, 0) + (1 if self.is_sample(c) == self.is_sample(i) else 2)
         return {c for c, n in count.items() if n == 1}
@@ -661,8 +716,9 @@ class _PythonWriter:
     def render(self, expr: Any, node: int | None = None) -> str:
         """Source of ``expr``; inside node ``node``'s local derivatives its own output is its variable."""
         alias = None
-        if node is not None and isinstance(self.p.exprs[node][0], _Expr):
-            alias = {id(self.p.exprs[node][0]): self.value(node)}
+        out = self.exprs(node)[0] if node is not None else None
+        if isinstance(out, _Expr):
+            alias = {id(out): self.value(cast(int, node))}
         return _render(expr, self.value, lambda name: name, alias=alias)
 
     def unpack_params(self) -> list[str]:
@@ -676,7 +732,7 @@ class _PythonWriter:
         return self.p.kind[i] == "sample" or (not self.hoist and self.p.kind[i] == "uniform")
 
     def forward(self, i: int) -> list[str]:
-        out = self.p.exprs[i][0]
+        out = self.exprs(i)[0]
         target = self.value(i)
         if isinstance(out, _Expr) and out.kind in ("sum", "dot") and len(_kids(out)) > SUM_TERMS:
             if out.kind == "sum":
@@ -685,6 +741,22 @@ class _PythonWriter:
             terms = [f"{self.render(w)} * {self.render(x)}" for w, x in zip(out.args[1], out.args[2])]
             return _sum_statements(target, terms, self.render(out.args[0]))
         return [f"{target} = {self.render(out)}"]
+
+    def forward_lines(self, nodes: list[int]) -> list[str]:
+        """The forward statements of ``nodes`` (in order). A fused sum is added up in parts of SUM_TERMS - 1 terms, each
+        right after the last term it reads: the terms stay locals of their chunk instead of all crossing chunks
+        through ``V`` to one sum at the end."""
+        placed: list[tuple[int, int, list[str]]] = [(i, 0, self.forward(i)) for i in nodes if i not in self.fused]
+        for i in nodes:
+            if i in self.fused:
+                terms, target, after = self.fused[i], self.value(i), -1
+                for start in range(0, len(terms), SUM_TERMS - 1):
+                    group = terms[start : start + SUM_TERMS - 1]
+                    texts = ([target] if start else []) + [self.render(self._operand(t)) for t in group]
+                    after = max(after, *group)
+                    placed.append((after, 1 + start, [f"{target} = {' + '.join(texts)}"]))
+        placed.sort(key=lambda item: item[:2])
+        return [line for _, _, lines in placed for line in lines]
 
     def guard(self, g: tuple[Any, ...]) -> str:
         kind, left, right, expected, site = g
@@ -701,7 +773,7 @@ class _PythonWriter:
         (0.0 * their sum != 0.0). In the per-sample program the derivatives that depend on the params only (a
         neuron's weights) are summed once per call, and a sum shared by several nodes (a layer's inputs) once per
         sample: the same test, but for finite terms whose sum overflows (then every product is 0 × finite anyway)."""
-        local_grads = self.p.exprs[i][1]
+        local_grads = self.exprs(i)[1]
         texts = [self.render(x, i) for x in local_grads]
         if not self.hoist:
             return f"0.0 * {_sum_text(texts)} != 0.0"
@@ -742,12 +814,19 @@ class _PythonWriter:
         self.nested: dict[int, list[int]] = {}
         self.is_nested: set[int] = set()
         parent_of: dict[int, int] = {}
-        for i in self.p.backward:
-            for child in self.p.nodes[i]._children:
-                parent_of.setdefault(self.p.index[child], i)
-        for c in self.p.backward:
+        for i in self.backward:
+            for c in self.children(i):
+                parent_of.setdefault(c, i)
+        for c in self.backward:
             parent = parent_of.get(c)
-            if c in self.single and c not in exclude and parent is not None and parent not in self.is_nested:
+            wide = len(self.children(c)) > SUM_TERMS  # its step is cut in groups (see passes): never nested
+            if (
+                c in self.single
+                and c not in exclude
+                and parent is not None
+                and parent not in self.is_nested
+                and not wide
+            ):
                 self.nested.setdefault(parent, []).append(c)
                 self.is_nested.add(c)
 
@@ -755,7 +834,7 @@ class _PythonWriter:
         """The chain-rule step of node i: each child += upstream × local, skipped like eager's _passes_nothing;
         then the steps of the children nested in it (see plan_nesting)."""
         p = self.p
-        out_expr, local_grads = p.exprs[i]
+        out_expr, local_grads = self.exprs(i)
         upstream = self.grad(i)
         if i in p.flagged:
             if i == p.root or nested:  # reached for sure
@@ -765,31 +844,45 @@ class _PythonWriter:
                 head = f"if {upstream} or {reached} and {self.nonfinite(i)}:"
         else:
             head = f"if {upstream}:"
-        body = []
-        for child, local in zip(p.nodes[i]._children, local_grads):
-            c = p.index[child]
+        items: list[tuple[int, list[str]]] = []  # per child: (child, its contribution)
+        for c, local in zip(self.children(i), local_grads):
             if not p.wants_grad[c]:
                 continue
             target = self.grad(c)
             if c in self.single or c in self.single_params:  # its only contribution: assigned
                 if not isinstance(local, _Expr) and local == 1.0:
-                    body.append(f"{target} = {upstream}")
+                    items.append((c, [f"{target} = {upstream}"]))
                 elif not isinstance(local, _Expr) and local == -1.0:
-                    body.append(f"{target} = -{upstream}")
+                    items.append((c, [f"{target} = -{upstream}"]))
                 else:
-                    body.append(f"{target} = {upstream} * {self.render(local, i)}")
+                    items.append((c, [f"{target} = {upstream} * {self.render(local, i)}"]))
                 continue
             if not isinstance(local, _Expr) and local == 1.0:
-                body.append(f"{target} += {upstream}")
+                items.append((c, [f"{target} += {upstream}"]))
             elif not isinstance(local, _Expr) and local == -1.0:
-                body.append(f"{target} -= {upstream}")
+                items.append((c, [f"{target} -= {upstream}"]))
             else:
-                body.append(f"{target} += {upstream} * {self.render(local, i)}")
+                items.append((c, [f"{target} += {upstream} * {self.render(local, i)}"]))
             if c in p.flagged:
-                body.append(f"{self.flag(c)} = True")
-        for c in getattr(self, "nested", {}).get(i, []):
-            body += self.passes(c, nested=True)
+                items[-1][1].append(f"{self.flag(c)} = True")
+        steps = {c: self.passes(c, nested=True) for c in getattr(self, "nested", {}).get(i, [])}
+        if len(items) > SUM_TERMS and not nested and i not in p.flagged:
+            return self._grouped(head, items, steps)
+        body = [line for _, lines in items for line in lines] + [line for step in steps.values() for line in step]
         return [head, *("    " + line for line in body)] if body else []
+
+    @staticmethod
+    def _grouped(head: str, items: list[tuple[int, list[str]]], steps: dict[int, list[str]]) -> list[str]:
+        """A wide node's step (a long sum) as one ``if`` per SUM_TERMS children, each followed by the steps nested in
+        those children (a single-parent child is complete once assigned): the big-graph form cuts code into chunks
+        only between top-level statements. Repeating the test repeats the same decision."""
+        lines: list[str] = []
+        for start in range(0, len(items), SUM_TERMS):
+            group = items[start : start + SUM_TERMS]
+            body = [line for _, contribution in group for line in contribution]
+            body += [line for c, _ in group for line in steps.pop(c, [])]
+            lines += [head, *("    " + line for line in body)]
+        return lines
 
     def top_level(self, nodes: list[int]) -> list[int]:
         """The nodes whose steps are not nested in another's."""
@@ -809,11 +902,13 @@ def emit_python(p: Plan, with_grad: bool = True) -> Program:
     w.plan_nesting(set())
     order = range(len(p.nodes))
     uniform_fwd = [i for i in order if p.kind[i] == "uniform" and not w.is_sample(i)]
-    sample_fwd = [i for i in order if p.kind[i] != "const" and p.nodes[i]._children and w.is_sample(i)]
+    sample_fwd = [
+        i for i in order if p.kind[i] != "const" and p.nodes[i]._children and w.is_sample(i) and i not in w.absorbed
+    ]
     sample_guards = [g for g in p.guards if _guard_is_sample(g, w)]
     uniform_guards = [g for g in p.guards if not _guard_is_sample(g, w)]
-    sample_back = [i for i in p.backward if w.is_sample(i)]
-    uniform_back = [i for i in p.backward if not w.is_sample(i)]
+    sample_back = [i for i in w.backward if w.is_sample(i)]
+    uniform_back = [i for i in w.backward if not w.is_sample(i)]
     root = p.root
 
     prelude, loop_head, body_fwd, body_back, epilogue = w.unpack_params(), [], [], [], []
@@ -840,8 +935,7 @@ def emit_python(p: Plan, with_grad: bool = True) -> Program:
     loop_head.append(f"for {', '.join(patterns)}, in samples:" if patterns else "for _ in samples:")
     in_graph = [p.index[x] for x in p.traced.inputs if x in p.index]
     body_fwd += [f"{w.value(i)} = float({w.value(i)})" for i in in_graph] if not w.slots else []
-    for i in sample_fwd:
-        body_fwd += w.forward(i)
+    body_fwd += w.forward_lines(sample_fwd)
     body_fwd += [w.guard(g) for g in sample_guards]
     body_fwd.append(f"total += {w.value(root)}")
     if with_grad and p.wants_grad[root]:

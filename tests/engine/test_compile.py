@@ -359,6 +359,41 @@ def test_random_expression_graphs_through_the_chunked_form_equal_eager_single_an
     assert_all_close([p.grad for p in params], expected, f"{expression!r} batch gradient", floor=1.0)
 
 
+def test_builtin_sums_in_the_chunked_form_equal_eager_with_reused_partial_sums_guards_and_skipped_nan(
+    monkeypatch,
+) -> None:
+    module = sys.modules["engine.compiler"]
+    monkeypatch.setattr(module, "CODE_LIMIT", 10)
+    monkeypatch.setattr(module, "CHUNK_STATEMENTS", 5)
+    monkeypatch.setattr(module, "SUM_TERMS", 4)
+    ws = [Value(0.1 * (k + 1) * (-1) ** k) for k in range(40)]
+
+    def fn(x):
+        terms = [w * x for w in ws]
+        partial = sum(terms[:13])  # also used below: an addition of its own
+        total = sum(terms[13:], partial) + partial * 2.0
+        if partial > 0:
+            total = total + sum(w.exp() for w in ws[:7])
+        # a zero gradient reaches this sum: eager skips it, so the infinite slope of sqrt(0) passes no nan
+        return total + sum([ws[2] * x, (ws[3] - ws[3]).sqrt(), x]) * 0.0
+
+    compiled = engine.compile(fn, ws)
+    for x in (1.5, -1.5):
+        out = fn(Value(x))
+        value, grads = compiled.value_and_grad(x)
+        assert_close(value, out.data)
+        assert_all_close(grads, engine.grad(out, ws))
+        assert not any(math.isnan(g) for g in grads)
+    xs = [1.5, 2.0, 0.5]
+    loss = engine.sum([fn(Value(x)) for x in xs])
+    expected = engine.grad(loss, ws)
+    for w in ws:
+        w.grad = 0.0
+    assert_close(compiled.batch(xs, reduce="sum"), loss.data)
+    assert_all_close([w.grad for w in ws], expected)
+    assert "chunks" in compiled.source
+
+
 # --- source ---------------------------------------------------------------------------------------------
 
 
