@@ -830,12 +830,16 @@ class _PythonWriter:
                 self.nested.setdefault(parent, []).append(c)
                 self.is_nested.add(c)
 
-    def passes(self, i: int, nested: bool = False) -> list[str]:
+    def passes(self, i: int, nested: bool = False, shared: str | None = None) -> list[str]:
         """The chain-rule step of node i: each child += upstream × local, skipped like eager's _passes_nothing;
-        then the steps of the children nested in it (see plan_nesting)."""
+        then the steps of the children nested in it (see plan_nesting).
+
+        In the big-graph form a nested child whose local derivative is 1 (a term of a sum) shares its parent's
+        gradient variable (``shared``), known to be nonzero there: no copy and no test of its own (wide-sum: a
+        copy and a test of its 6 statements per term)."""
         p = self.p
         out_expr, local_grads = self.exprs(i)
-        upstream = self.grad(i)
+        upstream = shared or self.grad(i)
         if i in p.flagged:
             if i == p.root or nested:  # reached for sure
                 head = f"if {upstream} or {self.nonfinite(i)}:"
@@ -844,11 +848,19 @@ class _PythonWriter:
                 head = f"if {upstream} or {reached} and {self.nonfinite(i)}:"
         else:
             head = f"if {upstream}:"
+        nested_children = getattr(self, "nested", {}).get(i, [])
+        nested_set = set(nested_children)
+        nonzero = self.slots and (i not in p.flagged or shared is not None)  # upstream is nonzero in the body
+        sharing: set[int] = set()
         items: list[tuple[int, list[str]]] = []  # per child: (child, its contribution)
         for c, local in zip(self.children(i), local_grads):
             if not p.wants_grad[c]:
                 continue
             target = self.grad(c)
+            if nonzero and c in nested_set and not isinstance(local, _Expr) and local == 1.0:
+                sharing.add(c)
+                items.append((c, []))
+                continue
             if c in self.single or c in self.single_params:  # its only contribution: assigned
                 if not isinstance(local, _Expr) and local == 1.0:
                     items.append((c, [f"{target} = {upstream}"]))
@@ -865,10 +877,12 @@ class _PythonWriter:
                 items.append((c, [f"{target} += {upstream} * {self.render(local, i)}"]))
             if c in p.flagged:
                 items[-1][1].append(f"{self.flag(c)} = True")
-        steps = {c: self.passes(c, nested=True) for c in getattr(self, "nested", {}).get(i, [])}
+        steps = {c: self.passes(c, True, upstream if c in sharing else None) for c in nested_children}
         if len(items) > SUM_TERMS and not nested and i not in p.flagged:
             return self._grouped(head, items, steps)
         body = [line for _, lines in items for line in lines] + [line for step in steps.values() for line in step]
+        if shared is not None:
+            return body
         return [head, *("    " + line for line in body)] if body else []
 
     @staticmethod

@@ -394,6 +394,25 @@ def test_builtin_sums_in_the_chunked_form_equal_eager_with_reused_partial_sums_g
     assert "chunks" in compiled.source
 
 
+def test_in_the_chunked_form_a_zero_gradient_skips_a_bias_below_it_as_eager_does(monkeypatch) -> None:
+    module = sys.modules["engine.compiler"]
+    monkeypatch.setattr(module, "CODE_LIMIT", 3)
+    w, b = Value(2.0), Value(0.0)
+
+    def fn(x):
+        # x = inf: the dot's gradient is 0 but its slope for w is inf, so it passes on (w gets nan) and its bias
+        # gets 0, which the bias skips (finite slopes): sqrt(b), of slope inf at 0, is never reached (b gets no nan)
+        dot = engine.dot([w], [x], b.sqrt() + 1.0)
+        return dot * 0.0 + dot * 0.0
+
+    out = fn(Value(math.inf))
+    expected = engine.grad(out, [w, b])
+    value, grads = engine.compile(fn, [w, b]).value_and_grad(math.inf)
+    assert math.isnan(value) and math.isnan(out.data)
+    assert [math.isnan(g) for g in grads] == [math.isnan(g) for g in expected] == [True, False]
+    assert grads[1] == expected[1] == 0.0
+
+
 # --- source ---------------------------------------------------------------------------------------------
 
 
