@@ -413,6 +413,27 @@ def test_in_the_chunked_form_a_zero_gradient_skips_a_bias_below_it_as_eager_does
     assert grads[1] == expected[1] == 0.0
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_batch_past_the_code_limit_with_builtin_sums_equals_eager(monkeypatch, backend: str) -> None:
+    _backend_available(backend)
+    module = sys.modules["engine.compiler"]
+    monkeypatch.setattr(module, "CODE_LIMIT", 3)
+    rng = random.Random(4)
+    ws = [Value(rng.uniform(-1.0, 1.0)) for _ in range(5)]
+
+    def fn(x):  # a per-sample sum and a sum of the params only (computed once per call by numpy and torch)
+        return sum(w * x for w in ws) * x + sum(w * w for w in ws)
+
+    xs = [0.5, 1.5, -2.0]
+    loss = engine.sum([fn(Value(x)) for x in xs])
+    expected = engine.grad(loss, ws)
+    compiled = engine.compile(fn, ws, backend=backend)
+    for w in ws:
+        w.grad = 0.0
+    assert_close(compiled.batch(xs, reduce="sum"), loss.data)
+    assert_all_close([w.grad for w in ws], expected)
+
+
 # --- source ---------------------------------------------------------------------------------------------
 
 
