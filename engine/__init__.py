@@ -62,7 +62,7 @@ from engine.functions import (
 from engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from engine.primitive import primitive
 from engine.steps import backward_steps
-from engine.value import Value, dot, grad, sum, zero_grad
+from engine.value import Value, dot, dots, grad, sum, zero_grad
 
 __all__ = [
     "abs",
@@ -104,6 +104,7 @@ __all__ = [
     "TracingError",
     "detect_anomaly",
     "dot",
+    "dots",
     "draw_dot",
     "enable_grad",
     "explain",

@@ -9,7 +9,7 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeGuard, TypeVar, cast
 
-from engine import Value, dot
+from engine import Value, dot, dots
 from nn import init as _init
 from nn import serialization
 from nn._checks import bad_input, check_inputs, check_int, short
@@ -359,8 +359,10 @@ class Layer(Module):
         return self._forward(_as_values(x, "Layer"))
 
     def _forward(self, x: Sequence[Value]) -> list[Value]:
-        x = tuple(x)
-        return [neuron._forward(x) for neuron in self.neurons]
+        # the neurons' dot nodes made together (engine.dots reads the inputs' data once), then each activation
+        neurons = self.neurons
+        outs = dots([n.w for n in neurons], x, [n.b for n in neurons])
+        return [out if n._activate is None else n._activate(out) for n, out in zip(neurons, outs)]
 
     def _config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}

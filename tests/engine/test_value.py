@@ -107,6 +107,42 @@ def test_dot_with_mismatched_lengths_names_both_lengths():
         engine.dot([1, 2, 3], [1, 2])
 
 
+def test_dot_of_generators_keeps_every_input_and_its_derivative():
+    # regression: the fast path read a generator's data, then recorded a node without the inputs it had used up
+    ws, xs, b = [Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)], Value(0.5)
+    node = engine.dot(iter(ws), (x for x in xs), start=b)
+    assert node.children == (*ws, *xs, b) and node.data == 1 * 3 + 2 * 4 + 0.5
+    node.backward()
+    assert [v.grad for v in (*ws, *xs, b)] == [3.0, 4.0, 1.0, 2.0, 1.0]  # d/dw = x, d/dx = w, d/db = 1 (by hand)
+
+
+def test_dots_makes_the_same_nodes_as_dot_row_by_row():
+    rows = [[Value(0.5), Value(-1.5)], [Value(2.0), Value(0.25)], [Value(-3.0), Value(1.0)]]
+    xs = [Value(1.5), Value(-2.0)]
+    starts = [Value(0.1), 2.0, Value(-0.3)]  # a plain number takes the checked path: same node, a constant leaf
+    nodes = engine.dots(rows, xs, starts)
+    assert len(nodes) == 3
+    for node, ws, start in zip(nodes, rows, starts):
+        assert node.op == "dot" and node.children[:4] == (*ws, *xs)
+        assert node.data == ws[0].data * 1.5 + ws[1].data * -2.0 + (start.data if isinstance(start, Value) else start)
+    engine.sum(nodes).backward()
+    assert [x.grad for x in xs] == [0.5 + 2.0 - 3.0, -1.5 + 0.25 + 1.0]  # Σ over rows of the weights, by hand
+    assert [w.grad for w in rows[1]] == [1.5, -2.0]
+    assert engine.dots([[1.0, 2.0]], [3.0, 4.0])[0].data == 11.0  # no starts: no bias
+
+
+def test_dots_names_what_is_wrong():
+    x = [Value(1.0), Value(2.0)]
+    with pytest.raises(ValueError, match="one start per row, got 2 rows and 1 starts"):
+        engine.dots([x, x], x, [Value(0.0)])
+    with pytest.raises(ValueError, match=r"3 weights \(ws\) and 2 inputs \(xs\)"):
+        engine.dots([x, [*x, Value(3.0)]], x, [Value(0.0), Value(0.0)])
+    with pytest.raises(TypeError, match=r"ws\[1\] must be a Value or a real number, got str"):
+        engine.dots([x, [Value(1.0), "2"]], x, [Value(0.0), Value(0.0)])
+    with pytest.raises(TypeError, match="rows must be an iterable"):
+        engine.dots(None, x)
+
+
 def test_equality_and_hash_are_by_identity():
     a, b = Value(1.0), Value(1.0)
     assert a != b and a == a
