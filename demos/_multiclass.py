@@ -1,19 +1,22 @@
 """What the multiclass demos (digits, yinyang) share: a seeded train / validation / test split, minibatch Adam on
-softmax cross-entropy (eager, or replayed by ``engine.compile``), early stopping on the validation loss, and the
-loss-curve and confusion-matrix pictures."""
+softmax cross-entropy (eager, or replayed by ``engine.compile``), early stopping on the validation loss, the
+loss-curve and confusion-matrix pictures, and ``run_demo``: their whole pipeline from the parsed command line to
+the test accuracy of the reloaded model."""
 
 from __future__ import annotations
 
+import argparse
 import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import engine
-from demos._common import progress, pyplot, save
+from demos._common import progress, pyplot, save, say
 from engine import Value, no_grad
-from nn import MLP, Adam, losses, minibatches
+from nn import MLP, Adam, accuracy, losses, minibatches
 
 Example = tuple[Sequence[float], int]  # (features, class index)
 BACKENDS = ("python", "numpy")  # engine.compile backends the demos offer; None in code means eager
@@ -202,3 +205,160 @@ def plot_confusion(matrix: list[list[int]], class_names: Sequence[str], title: s
     axes.set_ylabel("true")
     axes.set_title(title)
     return save(figure, out, name)
+
+
+@dataclass(frozen=True)
+class Demo:
+    """What sets one multiclass demo apart: its names, what it prints, its model and its training settings."""
+
+    name: str  # "digits": the files' prefix (digits_model.json) and the progress bar's label
+    title: str  # "yin-yang": the pictures' titles begin with it
+    noun: str  # "images": what the first line counts
+    print_every: int  # the losses are printed every this many epochs (and at the best and the last one)
+    class_names: Sequence[str]  # one per class, in class order: the confusion matrix's ticks
+    inputs: int  # MLP(inputs, widths, activation=activation, init=init, seed=seed)
+    widths: Sequence[int]
+    activation: str
+    init: str
+    lr: float  # Adam's step size
+    batch_size: int
+    patience: int  # early stopping: epochs without a new lowest validation loss
+    fractions: tuple[float, float]  # validation and test shares; training gets the rest
+    seed: int  # seeds the split, the initial weights and the minibatch order
+
+
+@dataclass
+class Outcome:
+    """What ``run_demo`` hands the demo's ``pictures``: the training run, the reloaded model and its test results."""
+
+    demo: Demo
+    run: Run
+    model: MLP  # the best model, read back from its JSON file
+    test_set: list[Example]
+    predictions: list[int]  # the reloaded model's class for each test example
+    test_accuracy: float
+    out: Path  # the folder the files go to
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The multiclass demos' own options: ``--compile BACKEND`` or ``--eager``, and ``--compare``."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--compile", choices=BACKENDS, help=f"train with engine.compile on this backend (default {DEFAULT_BACKEND})"
+    )
+    group.add_argument("--eager", action="store_true", help="train with eager chainrule (no compile)")
+    parser.add_argument(
+        "--compare", action="store_true", help="also train the same model eagerly and print both training times"
+    )
+
+
+def plot_outcome(outcome: Outcome) -> list[Path]:
+    """The two pictures every multiclass demo draws: ``NAME_losses.png`` and ``NAME_confusion.png``."""
+    demo = outcome.demo
+    labels = [y for _, y in outcome.test_set]
+    matrix = confusion_matrix(labels, outcome.predictions, len(demo.class_names))
+    return [
+        plot_losses(outcome.run, f"{demo.title}: cross-entropy per epoch", outcome.out, f"{demo.name}_losses.png"),
+        plot_confusion(
+            matrix,
+            demo.class_names,
+            f"{demo.title}: test confusion matrix ({outcome.test_accuracy:.1%})",
+            outcome.out,
+            f"{demo.name}_confusion.png",
+        ),
+    ]
+
+
+def _train_fresh(
+    demo: Demo,
+    examples: list[Example],
+    train_indices: list[int],
+    val_indices: list[int],
+    epochs: int,
+    backend: str | None,
+    quiet: bool,
+) -> tuple[MLP, Run]:
+    """A new model of the demo's shape, seeded, trained by ``train`` with the demo's settings."""
+    model = MLP(demo.inputs, demo.widths, activation=demo.activation, init=demo.init, seed=demo.seed)
+    run = train(
+        model,
+        examples,
+        train_indices,
+        val_indices,
+        classes=len(demo.class_names),
+        epochs=epochs,
+        batch_size=demo.batch_size,
+        lr=demo.lr,
+        patience=demo.patience,
+        seed=demo.seed,
+        backend=backend,
+        quiet=quiet,
+        desc=demo.name,
+    )
+    return model, run
+
+
+def run_demo(
+    demo: Demo,
+    args: argparse.Namespace,
+    examples: list[Example],
+    epochs: int,
+    pictures: Callable[[Outcome], list[Path]] = plot_outcome,
+) -> dict[str, Any]:
+    """Split ``examples``, train (``args``: ``--compile`` / ``--eager``, ``--compare``, ``--quick``, ``--out``),
+    print the losses and the best epoch, save the best model as ``NAME_model.json``, reload it, print its test
+    accuracy, draw ``pictures(outcome)`` and print the files written. Returns ``{"test_accuracy", "predictions",
+    "reloaded_predictions", "splits": (train, val, test indices), "run": Run, "eager_run": Run | None, "backend",
+    "files": [Path]}``."""
+    backend = None if args.eager else args.compile or DEFAULT_BACKEND
+    train_indices, val_indices, test_indices = split(len(examples), demo.fractions, demo.seed)
+    print(
+        f"{len(examples)} {demo.noun}: {len(train_indices)} training, {len(val_indices)} validation, "
+        f"{len(test_indices)} test"
+    )
+    model, run = _train_fresh(demo, examples, train_indices, val_indices, epochs, backend, args.quick)
+    for epoch, (train_loss, val_loss) in enumerate(zip(run.train_losses, run.val_losses), start=1):
+        if args.quick or epoch % demo.print_every == 0 or epoch in (run.best_epoch, len(run.train_losses)):
+            say(f"epoch {epoch:3d}  training loss {train_loss:.4f}  validation loss {val_loss:.4f}")
+    how = "eager" if backend is None else f"compiled ({backend})"
+    stop = f"stopped early after epoch {len(run.train_losses)}" if run.stopped_early else "ran every epoch"
+    print(
+        f"best epoch {run.best_epoch} (validation loss {run.val_losses[run.best_epoch - 1]:.4f}); {stop}; "
+        f"{how} training took {run.seconds:.1f} s"
+    )
+
+    eager_run = None
+    if args.compare and backend is not None:
+        _, eager_run = _train_fresh(demo, examples, train_indices, val_indices, epochs, None, quiet=True)
+        gap = max(abs(a - b) for a, b in zip(run.train_losses, eager_run.train_losses))
+        print(
+            f"compiled ({backend}) training took {run.seconds:.1f} s, eager {eager_run.seconds:.1f} s "
+            f"({eager_run.seconds / run.seconds:.1f}x); epoch losses differ by at most {gap:.1e}"
+        )
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"{demo.name}_model.json"
+    model.save(path)
+    reloaded = MLP.load(path)
+    test_set = [examples[i] for i in test_indices]
+    test_inputs = [x for x, _ in test_set]
+    test_labels = [y for _, y in test_set]
+    test_scores = scores(reloaded, test_inputs)
+    test_accuracy = accuracy(test_scores, test_labels)
+    reloaded_predictions = predict(test_scores)
+    right = sum(p == y for p, y in zip(reloaded_predictions, test_labels))
+    print(f"test accuracy {test_accuracy:.1%} ({right}/{len(test_labels)}) from the model reloaded from {path}")
+
+    outcome = Outcome(demo, run, reloaded, test_set, reloaded_predictions, test_accuracy, args.out)
+    files = [*pictures(outcome), path]
+    print(f"wrote {', '.join(file.name for file in files)} to {args.out}")
+    return {
+        "test_accuracy": test_accuracy,
+        "predictions": predict(scores(model, test_inputs)),
+        "reloaded_predictions": reloaded_predictions,
+        "splits": (train_indices, val_indices, test_indices),
+        "run": run,
+        "eager_run": eager_run,
+        "backend": backend,
+        "files": files,
+    }

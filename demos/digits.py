@@ -27,14 +27,13 @@ the best epoch. The test set is used once, at the end, on the model reloaded fro
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from demos import _multiclass as multiclass
-from demos._common import parse_args, pyplot, save, say
-from demos._multiclass import BACKENDS, DEFAULT_BACKEND, Example, Run
-from nn import MLP, accuracy
+from demos._common import parse_args, pyplot, save
+from demos._multiclass import Example, Outcome
 
 SEED = 0  # seeds the split, the initial weights and the minibatch order
 FRACTIONS = (0.2, 0.2)  # validation and test shares of the 1,797 images; training gets the rest
@@ -48,6 +47,23 @@ PATIENCE = 10  # stop after this many epochs without a new lowest validation los
 QUICK_IMAGES = 300  # --quick: use only the first this many images ...
 QUICK_EPOCHS = 3  # ... for this many epochs
 CLASSES = 10  # the digits 0..9
+
+DEMO = multiclass.Demo(
+    name="digits",
+    title="digits",
+    noun="images",
+    print_every=5,
+    class_names=[str(k) for k in range(CLASSES)],
+    inputs=64,
+    widths=WIDTHS,
+    activation=ACTIVATION,
+    init=INIT,
+    lr=LEARNING_RATE,
+    batch_size=BATCH_SIZE,
+    patience=PATIENCE,
+    fractions=FRACTIONS,
+    seed=SEED,
+)
 
 
 def load(limit: int | None = None) -> list[Example]:
@@ -80,114 +96,17 @@ def _plot_misclassified(examples: Sequence[Example], predictions: Sequence[int],
     return save(figure, out, "digits_misclassified.png")
 
 
-def _options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--compile", choices=BACKENDS, help=f"train with engine.compile on this backend (default {DEFAULT_BACKEND})"
-    )
-    group.add_argument("--eager", action="store_true", help="train with eager chainrule (no compile)")
-    parser.add_argument(
-        "--compare", action="store_true", help="also train the same model eagerly and print both training times"
-    )
+def _pictures(outcome: Outcome) -> list[Path]:
+    """The losses and the confusion matrix, then the misclassified test images."""
+    return [*multiclass.plot_outcome(outcome), _plot_misclassified(outcome.test_set, outcome.predictions, outcome.out)]
 
 
-def _train_fresh(
-    examples: list[Example],
-    train_indices: list[int],
-    val_indices: list[int],
-    epochs: int,
-    backend: str | None,
-    quiet: bool,
-) -> tuple[MLP, Run]:
-    model = MLP(64, WIDTHS, activation=ACTIVATION, init=INIT, seed=SEED)
-    run = multiclass.train(
-        model,
-        examples,
-        train_indices,
-        val_indices,
-        classes=CLASSES,
-        epochs=epochs,
-        batch_size=BATCH_SIZE,
-        lr=LEARNING_RATE,
-        patience=PATIENCE,
-        seed=SEED,
-        backend=backend,
-        quiet=quiet,
-        desc="digits",
-    )
-    return model, run
-
-
-def main(argv: Sequence[str] | None = None) -> dict:
-    """Train, test, plot; return ``{"test_accuracy", "predictions", "reloaded_predictions", "splits": (train, val,
-    test indices), "run": Run, "eager_run": Run | None, "backend", "files": [Path]}``."""
-    args = parse_args(__doc__, argv, needs_matplotlib=True, options=_options)
-    backend = None if args.eager else args.compile or DEFAULT_BACKEND
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """Train, test, plot: ``multiclass.run_demo`` on this demo's data, with its pictures; returns what that returns
+    (``"test_accuracy"``, ``"predictions"``, ``"reloaded_predictions"``, ``"splits"``, ``"run"``, ...)."""
+    args = parse_args(__doc__, argv, needs_matplotlib=True, options=multiclass.add_options)
     examples = load(QUICK_IMAGES if args.quick else None)
-    epochs = QUICK_EPOCHS if args.quick else EPOCHS
-    train_indices, val_indices, test_indices = multiclass.split(len(examples), FRACTIONS, SEED)
-    print(
-        f"{len(examples)} images: {len(train_indices)} training, {len(val_indices)} validation, "
-        f"{len(test_indices)} test"
-    )
-    model, run = _train_fresh(examples, train_indices, val_indices, epochs, backend, args.quick)
-    for epoch, (train_loss, val_loss) in enumerate(zip(run.train_losses, run.val_losses), start=1):
-        if args.quick or epoch % 5 == 0 or epoch == run.best_epoch or epoch == len(run.train_losses):
-            say(f"epoch {epoch:3d}  training loss {train_loss:.4f}  validation loss {val_loss:.4f}")
-    how = "eager" if backend is None else f"compiled ({backend})"
-    stop = f"stopped early after epoch {len(run.train_losses)}" if run.stopped_early else "ran every epoch"
-    print(
-        f"best epoch {run.best_epoch} (validation loss {run.val_losses[run.best_epoch - 1]:.4f}); {stop}; "
-        f"{how} training took {run.seconds:.1f} s"
-    )
-
-    eager_run = None
-    if args.compare and backend is not None:
-        _, eager_run = _train_fresh(examples, train_indices, val_indices, epochs, None, quiet=True)
-        same = max(abs(a - b) for a, b in zip(run.train_losses, eager_run.train_losses))
-        print(
-            f"compiled ({backend}) training took {run.seconds:.1f} s, eager {eager_run.seconds:.1f} s "
-            f"({eager_run.seconds / run.seconds:.1f}x); epoch losses differ by at most {same:.1e}"
-        )
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "digits_model.json"
-    model.save(path)
-    reloaded = MLP.load(path)
-    test_inputs = [examples[i][0] for i in test_indices]
-    test_labels = [examples[i][1] for i in test_indices]
-    test_scores = multiclass.scores(reloaded, test_inputs)
-    test_accuracy = accuracy(test_scores, test_labels)
-    reloaded_predictions = multiclass.predict(test_scores)
-    print(
-        f"test accuracy {test_accuracy:.1%} ({sum(p == y for p, y in zip(reloaded_predictions, test_labels))}"
-        f"/{len(test_labels)}) from the model reloaded from {path}"
-    )
-
-    matrix = multiclass.confusion_matrix(test_labels, reloaded_predictions, CLASSES)
-    files = [
-        multiclass.plot_losses(run, "digits: cross-entropy per epoch", args.out, "digits_losses.png"),
-        multiclass.plot_confusion(
-            matrix,
-            [str(k) for k in range(CLASSES)],
-            f"digits: test confusion matrix ({test_accuracy:.1%})",
-            args.out,
-            "digits_confusion.png",
-        ),
-        _plot_misclassified([examples[i] for i in test_indices], reloaded_predictions, args.out),
-        path,
-    ]
-    print(f"wrote {', '.join(file.name for file in files)} to {args.out}")
-    return {
-        "test_accuracy": test_accuracy,
-        "predictions": multiclass.predict(multiclass.scores(model, test_inputs)),
-        "reloaded_predictions": reloaded_predictions,
-        "splits": (train_indices, val_indices, test_indices),
-        "run": run,
-        "eager_run": eager_run,
-        "backend": backend,
-        "files": files,
-    }
+    return multiclass.run_demo(DEMO, args, examples, QUICK_EPOCHS if args.quick else EPOCHS, _pictures)
 
 
 if __name__ == "__main__":

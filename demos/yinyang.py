@@ -26,14 +26,14 @@ minibatches, early stopping on the validation loss and the final test on the rel
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from demos import _multiclass as multiclass
-from demos._common import parse_args, pyplot, save, say
-from demos._multiclass import BACKENDS, DEFAULT_BACKEND, Example, Run
-from nn import MLP, accuracy, data
+from demos._common import parse_args, pyplot, save
+from demos._multiclass import Example, Outcome
+from nn import MLP, data
 
 SEED = 0  # seeds the points, the split, the initial weights and the minibatch order
 N_POINTS = 4000  # points generated, then split
@@ -51,6 +51,23 @@ QUICK_EPOCHS = 3  # ... for this many epochs ...
 QUICK_MESH_STEP = 0.1  # ... and a coarse picture
 CLASS_NAMES = ["yang", "yin", "dot"]  # class 0, 1, 2
 COLOURS = ["#2962c4", "#c0392b", "#2e9e4f"]  # one per class
+
+DEMO = multiclass.Demo(
+    name="yinyang",
+    title="yin-yang",
+    noun="points",
+    print_every=10,
+    class_names=CLASS_NAMES,
+    inputs=4,
+    widths=WIDTHS,
+    activation=ACTIVATION,
+    init=INIT,
+    lr=LEARNING_RATE,
+    batch_size=BATCH_SIZE,
+    patience=PATIENCE,
+    fractions=FRACTIONS,
+    seed=SEED,
+)
 
 
 def load(n_points: int = N_POINTS) -> list[Example]:
@@ -78,112 +95,19 @@ def _plot_regions(model: MLP, test_set: Sequence[Example], mesh_step: float, out
     return save(figure, out, "yinyang_regions.png")
 
 
-def _options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--compile", choices=BACKENDS, help=f"train with engine.compile on this backend (default {DEFAULT_BACKEND})"
-    )
-    group.add_argument("--eager", action="store_true", help="train with eager chainrule (no compile)")
-    parser.add_argument(
-        "--compare", action="store_true", help="also train the same model eagerly and print both training times"
-    )
-
-
-def _train_fresh(
-    examples: list[Example],
-    train_indices: list[int],
-    val_indices: list[int],
-    epochs: int,
-    backend: str | None,
-    quiet: bool,
-) -> tuple[MLP, Run]:
-    model = MLP(4, WIDTHS, activation=ACTIVATION, init=INIT, seed=SEED)
-    run = multiclass.train(
-        model,
-        examples,
-        train_indices,
-        val_indices,
-        classes=len(CLASS_NAMES),
-        epochs=epochs,
-        batch_size=BATCH_SIZE,
-        lr=LEARNING_RATE,
-        patience=PATIENCE,
-        seed=SEED,
-        backend=backend,
-        quiet=quiet,
-        desc="yinyang",
-    )
-    return model, run
-
-
-def main(argv: Sequence[str] | None = None) -> dict:
-    """Train, test, plot; return ``{"test_accuracy", "predictions", "reloaded_predictions", "splits": (train, val,
-    test indices), "run": Run, "eager_run": Run | None, "backend", "files": [Path]}``."""
-    args = parse_args(__doc__, argv, needs_matplotlib=True, options=_options)
-    backend = None if args.eager else args.compile or DEFAULT_BACKEND
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """Train, test, plot: ``multiclass.run_demo`` on this demo's data, with its pictures; returns what that returns
+    (``"test_accuracy"``, ``"predictions"``, ``"reloaded_predictions"``, ``"splits"``, ``"run"``, ...)."""
+    args = parse_args(__doc__, argv, needs_matplotlib=True, options=multiclass.add_options)
     examples = load(QUICK_POINTS if args.quick else N_POINTS)
-    epochs = QUICK_EPOCHS if args.quick else EPOCHS
-    train_indices, val_indices, test_indices = multiclass.split(len(examples), FRACTIONS, SEED)
-    print(
-        f"{len(examples)} points: {len(train_indices)} training, {len(val_indices)} validation, "
-        f"{len(test_indices)} test"
-    )
-    model, run = _train_fresh(examples, train_indices, val_indices, epochs, backend, args.quick)
-    for epoch, (train_loss, val_loss) in enumerate(zip(run.train_losses, run.val_losses), start=1):
-        if args.quick or epoch % 10 == 0 or epoch == run.best_epoch or epoch == len(run.train_losses):
-            say(f"epoch {epoch:3d}  training loss {train_loss:.4f}  validation loss {val_loss:.4f}")
-    how = "eager" if backend is None else f"compiled ({backend})"
-    stop = f"stopped early after epoch {len(run.train_losses)}" if run.stopped_early else "ran every epoch"
-    print(
-        f"best epoch {run.best_epoch} (validation loss {run.val_losses[run.best_epoch - 1]:.4f}); {stop}; "
-        f"{how} training took {run.seconds:.1f} s"
-    )
+    mesh_step = QUICK_MESH_STEP if args.quick else MESH_STEP
 
-    eager_run = None
-    if args.compare and backend is not None:
-        _, eager_run = _train_fresh(examples, train_indices, val_indices, epochs, None, quiet=True)
-        gap = max(abs(a - b) for a, b in zip(run.train_losses, eager_run.train_losses))
-        print(
-            f"compiled ({backend}) training took {run.seconds:.1f} s, eager {eager_run.seconds:.1f} s "
-            f"({eager_run.seconds / run.seconds:.1f}x); epoch losses differ by at most {gap:.1e}"
-        )
+    def pictures(outcome: Outcome) -> list[Path]:
+        """The decision regions, then the losses and the confusion matrix."""
+        regions = _plot_regions(outcome.model, outcome.test_set, mesh_step, outcome.out)
+        return [regions, *multiclass.plot_outcome(outcome)]
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "yinyang_model.json"
-    model.save(path)
-    reloaded = MLP.load(path)
-    test_set = [examples[i] for i in test_indices]
-    test_labels = [y for _, y in test_set]
-    test_scores = multiclass.scores(reloaded, [x for x, _ in test_set])
-    test_accuracy = accuracy(test_scores, test_labels)
-    reloaded_predictions = multiclass.predict(test_scores)
-    right = sum(p == y for p, y in zip(reloaded_predictions, test_labels))
-    print(f"test accuracy {test_accuracy:.1%} ({right}/{len(test_labels)}) from the model reloaded from {path}")
-
-    matrix = multiclass.confusion_matrix(test_labels, reloaded_predictions, len(CLASS_NAMES))
-    files = [
-        _plot_regions(reloaded, test_set, QUICK_MESH_STEP if args.quick else MESH_STEP, args.out),
-        multiclass.plot_losses(run, "yin-yang: cross-entropy per epoch", args.out, "yinyang_losses.png"),
-        multiclass.plot_confusion(
-            matrix,
-            CLASS_NAMES,
-            f"yin-yang: test confusion matrix ({test_accuracy:.1%})",
-            args.out,
-            "yinyang_confusion.png",
-        ),
-        path,
-    ]
-    print(f"wrote {', '.join(file.name for file in files)} to {args.out}")
-    return {
-        "test_accuracy": test_accuracy,
-        "predictions": multiclass.predict(multiclass.scores(model, [x for x, _ in test_set])),
-        "reloaded_predictions": reloaded_predictions,
-        "splits": (train_indices, val_indices, test_indices),
-        "run": run,
-        "eager_run": eager_run,
-        "backend": backend,
-        "files": files,
-    }
+    return multiclass.run_demo(DEMO, args, examples, QUICK_EPOCHS if args.quick else EPOCHS, pictures)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,7 @@
 """The digits demo: scikit-learn's 8×8 digits, a seeded train / validation / test split, early stopping, reload."""
 
-import json
 import math
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -13,63 +10,40 @@ pytest.importorskip("sklearn")
 from demos import _multiclass as multiclass  # noqa: E402
 from demos import digits  # noqa: E402
 from nn import MLP  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[2]
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+from tests.demos import _multiclass_checks as checks  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    out = tmp_path_factory.mktemp("digits")
-    return out, digits.main(["--quick", "--out", str(out)])
+    return checks.quick_run(digits, tmp_path_factory)
 
 
 def test_quick_run_splits_300_images_into_disjoint_180_60_60(quick):
     _, result = quick
-    train, val, test = result["splits"]
-    assert (len(train), len(val), len(test)) == (180, 60, 60)
-    assert sorted(train + val + test) == list(range(digits.QUICK_IMAGES))
+    checks.check_quick_split(result, digits.QUICK_IMAGES)
 
 
 def test_quick_run_computes_gradients_on_training_images_only(quick):
     _, result = quick
-    train, val, test = result["splits"]
-    assert result["run"].seen == set(train)
-    assert not result["run"].seen & (set(val) | set(test))
+    checks.check_gradients_on_training_only(result)
 
 
 def test_quick_run_reloaded_model_predicts_exactly_as_the_trained_one(quick):
     out, result = quick
-    assert result["reloaded_predictions"] == result["predictions"]
-    assert len(result["predictions"]) == 60
-    saved = json.loads((out / "digits_model.json").read_text())
-    assert saved["config"]["nouts"] == digits.WIDTHS
+    checks.check_reloaded_model(out, result, digits)
 
 
 def test_quick_run_learns_and_writes_the_pictures(quick):
     out, result = quick
-    run = result["run"]
-    assert len(run.train_losses) == len(run.val_losses) == digits.QUICK_EPOCHS
-    assert run.train_losses[-1] < run.train_losses[0] < math.log(10) + 0.5  # starts near chance: log 10
+    pictures = ["digits_losses.png", "digits_confusion.png", "digits_misclassified.png"]
+    checks.check_learned_and_drew(out, result, digits, pictures)
     assert result["test_accuracy"] > 0.5  # 3 epochs on 180 images; chance is 10 %
     assert result["backend"] == "numpy"
-    for name in ("digits_losses.png", "digits_confusion.png", "digits_misclassified.png"):
-        assert (out / name).read_bytes()[:8] == PNG_MAGIC
 
 
 def test_command_line_prints_the_split_and_the_reloaded_test_accuracy(tmp_path):
-    completed = subprocess.run(
-        [sys.executable, "-m", "demos.digits", "--quick", "--eager", "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr
-    lines = completed.stdout.splitlines()
-    assert lines[0] == "300 images: 180 training, 60 validation, 60 test"
-    assert any(line.startswith("test accuracy ") and "from the model reloaded from" in line for line in lines)
-    assert "eager training took" in completed.stdout
+    stdout = checks.run_command_line(["demos.digits", "--quick", "--eager"], tmp_path)
+    checks.check_printed(stdout, "300 images: 180 training, 60 validation, 60 test", "eager")
 
 
 def test_compiled_and_eager_training_give_the_same_losses_and_weights():
