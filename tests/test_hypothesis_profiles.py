@@ -14,7 +14,7 @@ def test_an_example_the_intense_profile_saves_is_not_replayed_by_the_dev_or_ci_p
     try:
         assert list(intense.fetch(key)) == [example]
         for name in ("dev", "ci"):
-            database = settings.get_profile(name).database
-            assert database is not None and list(database.fetch(key)) == [], name
+            database = settings.get_profile(name).database  # None where Hypothesis keeps no examples (on CI)
+            assert database is None or list(database.fetch(key)) == [], name
     finally:
         intense.delete(key, example)
