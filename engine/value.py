@@ -592,7 +592,7 @@ def dots(
 
     When the weights, the inputs and the biases are all Values (nn's layers), DOT's rule is given their data as
     ``ops.dot_parts`` takes it, with the inputs' data read once for all the rows (measured: an MLP training step
-    205 M instructions down to 196 M); anything else takes the checked path, which says what is wrong."""
+    205 M instructions down to 198 M); anything else takes the checked path, which says what is wrong."""
     rows, xs = _tuple_of(rows, "rows"), _tuple_of(xs, "xs")
     bias_of_row: tuple[Any, ...] = (0,) * len(rows) if starts is None else _tuple_of(starts, "starts")
     if len(bias_of_row) != len(rows):
